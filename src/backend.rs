@@ -1,0 +1,63 @@
+//! Choosing where tensors live: the CPU (burn's ndarray backend) or a GPU through wgpu.
+
+use burn::tensor::Device;
+
+use crate::{err, Result};
+
+/// Which compute backend a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// burn's Flex backend on the CPU (native or wasm).
+    Cpu,
+    /// burn-wgpu: Vulkan/Metal/DX natively, WebGPU in a browser.
+    Wgpu,
+}
+
+impl BackendKind {
+    /// Parses `cpu` or `wgpu` (also `gpu`, `webgpu`).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "cpu" | "flex" => Ok(Self::Cpu),
+            "wgpu" | "gpu" | "webgpu" => Ok(Self::Wgpu),
+            other => Err(err!("unknown backend '{other}': expected 'cpu' or 'wgpu'")),
+        }
+    }
+}
+
+/// The CPU device: burn's Flex backend (pure Rust, im2col + gemm convolutions, SIMD; threads
+/// natively, one thread in wasm). It also runs in the browser.
+pub fn cpu_device() -> Device {
+    Device::flex()
+}
+
+/// burn's older ndarray CPU backend, kept for comparison in benchmarks.
+#[allow(deprecated)] // ndarray is deprecated in favour of flex.
+pub fn ndarray_device() -> Device {
+    Device::ndarray()
+}
+
+/// Initialises the native wgpu device; an error (no adapter, no driver) says why.
+#[cfg(not(target_family = "wasm"))]
+pub fn wgpu_device() -> Result<Device> {
+    Device::wgpu_options()
+        .init()
+        .map_err(|e| err!("no usable GPU through wgpu: {e}"))
+}
+
+/// Initialises the browser's WebGPU device; an error says why.
+#[cfg(target_family = "wasm")]
+pub async fn webgpu_device() -> Result<Device> {
+    use burn::tensor::wgpu::WgpuBackend;
+    Device::wgpu_options()
+        .graphics_api(WgpuBackend::WebGpu)
+        .init_async()
+        .await
+        .map_err(|e| err!("WebGPU initialisation failed: {e}"))
+}
+
+/// Runs a future to completion on native targets (our async calls never wait on I/O there).
+#[cfg(not(target_family = "wasm"))]
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}

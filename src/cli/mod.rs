@@ -1,0 +1,168 @@
+//! Command-line interface (clap). Every flag maps onto [`TrainConfig`].
+
+mod run_loop;
+mod teacher;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use distill_lab::backend::{cpu_device, wgpu_device, BackendKind};
+use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::model::load_logits;
+use distill_lab::train::{Schedule, TrainConfig};
+use distill_lab::{err, Result};
+
+/// distill-lab: knowledge distillation, natively (same core as the browser lab).
+#[derive(Parser)]
+#[command(name = "distill-lab", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a teacher on hard labels and write its weights, logits and model card.
+    TrainTeacher(TeacherArgs),
+    /// Train a student from a bundled teacher's soft labels (or on hard labels with --hard).
+    Distill(DistillArgs),
+}
+
+/// Flags shared by every training command.
+#[derive(Args, Clone)]
+struct Common {
+    /// Dataset: mnist or fashion.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// Folder holding the dataset folders (mnist/, fashion-mnist/).
+    #[arg(long, default_value = "www/data")]
+    data_dir: PathBuf,
+    /// Compute backend: cpu (ndarray) or wgpu (a GPU through Vulkan/Metal/DX12).
+    #[arg(long, default_value = "cpu")]
+    backend: String,
+    /// Passes over the training set (1..=1000).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of the initial weights and the batch order.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Adam learning rate, in (0, 1].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Learning-rate schedule: constant or cosine.
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Mini-batch size (1..=4096).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Evaluate on the test set every N steps (0 = only at the end).
+    #[arg(long)]
+    eval_every: Option<usize>,
+    /// Train on only the first N training examples (0 = all).
+    #[arg(long, default_value_t = 0)]
+    train_limit: usize,
+}
+
+#[derive(Args)]
+struct TeacherArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Teacher architecture: cnn:C1,C2,H or mlp:W1,W2,….
+    #[arg(long, default_value = "cnn:32,64,256")]
+    arch: String,
+    /// Dropout after hidden dense layers, in [0, 0.9].
+    #[arg(long, default_value_t = 0.3)]
+    dropout: f64,
+    /// Random translation of training images, in pixels (0..=4).
+    #[arg(long, default_value_t = 1)]
+    jitter: usize,
+    /// Output folder for <dataset>-teacher.{safetensors,logits.safetensors,json}.
+    #[arg(long, default_value = "www/models")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct DistillArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Student architecture: mlp:W1,W2,… (mlp: = linear) or cnn:C1,C2,H.
+    #[arg(long, default_value = "mlp:800,800")]
+    student: String,
+    /// Weight α of the hard-label cross-entropy, in [0, 1].
+    #[arg(long, default_value_t = 0.5)]
+    alpha: f32,
+    /// Temperature τ of the soft targets, in [0.05, 100].
+    #[arg(long, default_value_t = 4.0)]
+    tau: f32,
+    /// Teacher logits file (default: www/models/<dataset>-teacher.logits.safetensors).
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    /// Train on hard labels only (the baseline), ignoring the teacher.
+    #[arg(long)]
+    hard: bool,
+}
+
+impl Common {
+    fn config(&self, base: TrainConfig) -> Result<TrainConfig> {
+        let schedule = match self.schedule.as_deref() {
+            None => base.schedule,
+            Some("constant") => Schedule::Constant,
+            Some("cosine") => Schedule::Cosine,
+            Some(s) => return Err(err!("schedule '{s}': expected constant or cosine")),
+        };
+        let c = TrainConfig {
+            epochs: self.epochs.unwrap_or(base.epochs),
+            seed: self.seed,
+            lr: self.lr.unwrap_or(base.lr),
+            schedule,
+            batch_size: self.batch_size.unwrap_or(base.batch_size),
+            eval_every: self.eval_every.unwrap_or(base.eval_every),
+            train_limit: self.train_limit,
+            ..base
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn load(&self) -> Result<(Arc<Dataset>, burn::tensor::Device, BackendKind)> {
+        let kind = DatasetKind::parse(&self.dataset)?;
+        let backend = BackendKind::parse(&self.backend)?;
+        let data = Arc::new(Dataset::load(kind, &self.data_dir)?);
+        let device = match backend {
+            BackendKind::Cpu => cpu_device(),
+            BackendKind::Wgpu => wgpu_device()?,
+        };
+        Ok((data, device, backend))
+    }
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::TrainTeacher(a) => teacher::train_teacher(a),
+        Command::Distill(a) => distill(a),
+    }
+}
+
+fn distill(a: DistillArgs) -> Result<()> {
+    let config = a.common.config(TrainConfig {
+        student: a.student.clone(),
+        alpha: a.alpha,
+        tau: a.tau,
+        ..TrainConfig::default()
+    })?;
+    let (data, device, backend) = a.common.load()?;
+    let teacher = if a.hard {
+        None
+    } else {
+        let path = a.teacher.clone().unwrap_or_else(|| {
+            PathBuf::from(format!("www/models/{}-teacher.logits.safetensors", data.kind.name()))
+        });
+        let bytes = std::fs::read(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+        Some(Arc::new(load_logits(&path.display().to_string(), &bytes)?))
+    };
+    let mut run = distill_lab::train::Run::new(config, data, teacher, &device)?;
+    run_loop::run_to_end(&mut run, backend)?;
+    Ok(())
+}

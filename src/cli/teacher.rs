@@ -1,0 +1,92 @@
+//! `train-teacher`: trains a teacher and writes its weights, logits and model card.
+
+use std::collections::HashMap;
+
+use distill_lab::backend::block_on;
+use distill_lab::model::{load_logits, save_logits, save_weights, TeacherLogits};
+use distill_lab::train::{predict, Run, Schedule, TrainConfig};
+use distill_lab::{err, Result};
+use serde_json::json;
+
+use super::{run_loop, TeacherArgs};
+
+/// Trains the teacher, then writes `<dataset>-teacher.safetensors` (weights),
+/// `<dataset>-teacher.logits.safetensors` (f16 logits on every train and test image) and
+/// `<dataset>-teacher.json` (the model card).
+pub fn train_teacher(a: TeacherArgs) -> Result<()> {
+    let config = a.common.config(TrainConfig {
+        student: a.arch.clone(),
+        alpha: 1.0,
+        epochs: 6,
+        lr: 1e-3,
+        schedule: Schedule::Cosine,
+        batch_size: 128,
+        eval_every: 0,
+        dropout: a.dropout,
+        jitter: a.jitter,
+        ..TrainConfig::default()
+    })?;
+    let (data, device, backend) = a.common.load()?;
+    let mut run = Run::new(config.clone(), data.clone(), None, &device)?;
+    let spec = run.spec().clone();
+    let summary = run_loop::run_to_end(&mut run, backend)?;
+    let model = run.model();
+    let name = data.kind.name();
+    let device = device.autodiff();
+    eprintln!("computing the teacher's logits on {} + {} images…", data.train.len(), data.test.len());
+    let train = block_on(predict(model, &data.train.images, &device))?;
+    let test = block_on(predict(model, &data.test.images, &device))?;
+    let command: Vec<String> = std::env::args().collect();
+    let command = format!("distill-lab {}", command[1..].join(" "));
+    let mut meta = HashMap::new();
+    meta.insert("dataset".to_string(), name.to_string());
+    meta.insert("teacher".to_string(), spec.to_string());
+    let logits = TeacherLogits { train, test, meta };
+    let (acc, errors) = logits.test_accuracy(&data.test.labels);
+    // What students actually see: the f16 logits file, read back.
+    let logits_bytes = save_logits(&logits)?;
+    let stored = load_logits("logits", &logits_bytes)?;
+    let (acc16, errors16) = stored.test_accuracy(&data.test.labels);
+    std::fs::create_dir_all(&a.out).map_err(|e| err!("{}: {e}", a.out.display()))?;
+    let write = |file: String, bytes: Vec<u8>| -> Result<()> {
+        let path = a.out.join(file);
+        std::fs::write(&path, bytes).map_err(|e| err!("{}: {e}", path.display()))
+    };
+    let extra = [("dataset", name.to_string()), ("test_accuracy", acc.to_string())];
+    write(format!("{name}-teacher.safetensors"), block_on(save_weights(model, &spec, &extra))?)?;
+    write(format!("{name}-teacher.logits.safetensors"), logits_bytes)?;
+    let card = json!({
+        "dataset": name,
+        "architecture": spec.to_string(),
+        "description": describe(&spec.to_string()),
+        "parameters": spec.num_params(),
+        "test_accuracy": acc,
+        "test_errors": errors,
+        "logits_f16_test_accuracy": acc16,
+        "logits_f16_test_errors": errors16,
+        "command": command,
+        "seed": config.seed,
+        "config": config,
+        "backend": backend,
+        "train_seconds": summary.wall_seconds,
+        "last_eval": summary.last,
+    });
+    write(
+        format!("{name}-teacher.json"),
+        serde_json::to_vec_pretty(&card).map_err(|e| err!("{e}"))?,
+    )?;
+    eprintln!("wrote {}/{name}-teacher.{{safetensors,logits.safetensors,json}}: test accuracy {:.2}% ({errors} errors)", a.out.display(), acc * 100.0);
+    Ok(())
+}
+
+fn describe(spec: &str) -> String {
+    if let Some(rest) = spec.strip_prefix("cnn:") {
+        let p: Vec<&str> = rest.split(',').collect();
+        format!(
+            "conv3x3({}) → ReLU → maxpool2 → conv3x3({}) → ReLU → maxpool2 → dense({}) → ReLU → dropout → dense(10)",
+            p[0], p[1], p[2]
+        )
+    } else {
+        format!("multilayer perceptron {spec}")
+    }
+}

@@ -1,0 +1,11 @@
+//! Data: strict IDX parsing, the bundled datasets, seeded batching.
+
+mod augment;
+mod batch;
+mod dataset;
+mod idx;
+
+pub use augment::jitter;
+pub use batch::Batcher;
+pub use dataset::{Dataset, DatasetKind, Split, CLASSES, FILES, PIXELS};
+pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};

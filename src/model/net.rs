@@ -1,0 +1,166 @@
+//! The one network type behind every architecture in [`ModelSpec`].
+
+use burn::module::{Module, Param};
+use burn::tensor::activation::relu;
+use burn::tensor::module::{conv2d, linear, max_pool2d};
+use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use super::ModelSpec;
+use crate::rng::Rng;
+use crate::{err, Result};
+
+/// A classifier 784 → 10: optional conv blocks, then dense layers with ReLU.
+///
+/// Weights are initialised from our own seeded [`Rng`] (PyTorch's default uniform
+/// `U(−1/√fan_in, 1/√fan_in)` for weights and biases), so a seed gives the same initial weights
+/// on every backend and platform.
+#[derive(Module, Debug)]
+pub struct Net {
+    conv_w: Vec<Param<Tensor<4>>>,
+    conv_b: Vec<Param<Tensor<1>>>,
+    fc_w: Vec<Param<Tensor<2>>>,
+    fc_b: Vec<Param<Tensor<1>>>,
+}
+
+impl Net {
+    /// A freshly initialised network of architecture `spec` on `device`.
+    pub fn init(spec: &ModelSpec, seed: u64, device: &Device) -> Self {
+        let mut rng = Rng::stream(seed, "init");
+        let tensors = spec
+            .layer_shapes()
+            .into_iter()
+            .map(|(shape, bias)| {
+                let fan_in: usize = if shape.len() == 4 {
+                    shape[1..].iter().product()
+                } else {
+                    shape[0]
+                };
+                let bound = 1.0 / (fan_in as f32).sqrt();
+                let count: usize = shape.iter().product();
+                let w: Vec<f32> = (0..count).map(|_| rng.uniform(-bound, bound)).collect();
+                let b: Vec<f32> = (0..bias).map(|_| rng.uniform(-bound, bound)).collect();
+                (w, b)
+            })
+            .collect();
+        Self::from_host(spec, tensors, device).expect("shapes come from the spec")
+    }
+
+    /// A network built from host weights, one `(weight, bias)` pair per layer of
+    /// [`ModelSpec::layer_shapes`] (dense weights in burn's `[in, out]` layout).
+    pub fn from_host(
+        spec: &ModelSpec,
+        layers: Vec<(Vec<f32>, Vec<f32>)>,
+        device: &Device,
+    ) -> Result<Self> {
+        let shapes = spec.layer_shapes();
+        if layers.len() != shapes.len() {
+            return Err(err!(
+                "{spec} has {} layers, got weights for {}",
+                shapes.len(),
+                layers.len()
+            ));
+        }
+        let mut net = Self {
+            conv_w: Vec::new(),
+            conv_b: Vec::new(),
+            fc_w: Vec::new(),
+            fc_b: Vec::new(),
+        };
+        for (i, ((w, b), (shape, bias))) in layers.into_iter().zip(shapes).enumerate() {
+            let count: usize = shape.iter().product();
+            if w.len() != count || b.len() != bias {
+                return Err(err!(
+                    "layer {i} of {spec}: expected {count} weights and {bias} biases, got {} and {}",
+                    w.len(),
+                    b.len()
+                ));
+            }
+            let bias_t = Param::from_tensor(Tensor::from_data(TensorData::new(b, [bias]), device));
+            if shape.len() == 4 {
+                let s = [shape[0], shape[1], shape[2], shape[3]];
+                net.conv_w
+                    .push(Param::from_tensor(Tensor::from_data(TensorData::new(w, s), device)));
+                net.conv_b.push(bias_t);
+            } else {
+                let s = [shape[0], shape[1]];
+                net.fc_w
+                    .push(Param::from_tensor(Tensor::from_data(TensorData::new(w, s), device)));
+                net.fc_b.push(bias_t);
+            }
+        }
+        Ok(net)
+    }
+
+    /// Logits for a batch of images.
+    ///
+    /// `dropout` is the drop probability after each hidden dense layer (0 = none; use it only
+    /// while training).
+    ///
+    /// # Shapes
+    /// - `x`: `[batch, 784]`, grey levels in `[0, 1]`
+    /// - returns `[batch, 10]`
+    pub fn forward(&self, x: Tensor<2>, dropout: f64) -> Tensor<2> {
+        let [batch, _] = x.dims();
+        let mut h = x;
+        if !self.conv_w.is_empty() {
+            let mut c = h.reshape([batch, 1, 28, 28]);
+            for (w, b) in self.conv_w.iter().zip(&self.conv_b) {
+                let opts = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+                c = relu(conv2d(c, w.val(), Some(b.val()), opts));
+                c = max_pool2d(c, MaxPoolOptions::new([2, 2]));
+            }
+            let [_, ch, hh, ww] = c.dims();
+            h = c.reshape([batch, ch * hh * ww]);
+        }
+        let last = self.fc_w.len() - 1;
+        for (i, (w, b)) in self.fc_w.iter().zip(&self.fc_b).enumerate() {
+            h = linear(h, w.val(), Some(b.val()));
+            if i < last {
+                h = relu(h);
+                if dropout > 0.0 {
+                    // Inverted dropout: keep with probability 1 − p and rescale.
+                    let keep = Tensor::<2>::random(
+                        h.dims(),
+                        Distribution::Bernoulli(1.0 - dropout),
+                        &h.device(),
+                    );
+                    h = h * keep / (1.0 - dropout);
+                }
+            }
+        }
+        h
+    }
+
+    /// The weights as host tensors, one `(weight, bias)` pair per layer (async read back).
+    pub async fn to_host(&self) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
+        let mut out = Vec::new();
+        let pairs = self
+            .conv_w
+            .iter()
+            .map(|w| w.val().reshape([-1]))
+            .zip(self.conv_b.iter().map(|b| b.val()))
+            .chain(
+                self.fc_w
+                    .iter()
+                    .map(|w| w.val().reshape([-1]))
+                    .zip(self.fc_b.iter().map(|b| b.val())),
+            );
+        for (w, b) in pairs {
+            out.push((read_f32(w).await?, read_f32(b).await?));
+        }
+        Ok(out)
+    }
+}
+
+/// Reads a float tensor back to the host asynchronously (the only kind of read back that works
+/// in a browser).
+pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    let data = t
+        .into_data_async()
+        .await
+        .map_err(|e| err!("reading a tensor back from the device failed: {e:?}"))?;
+    data.convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| err!("unexpected tensor data: {e:?}"))
+}

@@ -1,0 +1,137 @@
+//! Architecture descriptions: `mlp:800,800`, `mlp:` (linear), `cnn:32,64,256`.
+
+use std::fmt;
+
+use crate::{err, Result};
+
+/// The widest layer we accept; keeps a typo from allocating gigabytes.
+pub const MAX_WIDTH: usize = 8192;
+
+/// An architecture: what [`Net::init`](super::Net::init) builds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ModelSpec {
+    /// A multilayer perceptron 784 → hidden… → 10 with ReLU.
+    Mlp {
+        /// Hidden widths, input to output; empty = a linear classifier.
+        hidden: Vec<usize>,
+    },
+    /// Two conv(3×3, same padding) → ReLU → max-pool(2) blocks, then 1 hidden dense layer.
+    Cnn {
+        /// Channels of the two conv blocks.
+        channels: [usize; 2],
+        /// Width of the dense hidden layer.
+        hidden: usize,
+    },
+}
+
+impl ModelSpec {
+    /// Parses `mlp:W1,W2,…` (or `mlp:` for no hidden layer) or `cnn:C1,C2,H`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
+        let widths: Vec<usize> = rest
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<usize>()
+                    .ok()
+                    .filter(|&w| (1..=MAX_WIDTH).contains(&w))
+                    .ok_or_else(|| {
+                        err!("bad width '{s}' in '{text}': expected an integer in 1..={MAX_WIDTH}")
+                    })
+            })
+            .collect::<Result<_>>()?;
+        match kind.trim() {
+            "mlp" if widths.len() <= 8 => Ok(Self::Mlp { hidden: widths }),
+            "mlp" => Err(err!("'{text}': at most 8 hidden layers")),
+            "cnn" if widths.len() == 3 && widths[0] <= 256 && widths[1] <= 256 => Ok(Self::Cnn {
+                channels: [widths[0], widths[1]],
+                hidden: widths[2],
+            }),
+            "cnn" => Err(err!(
+                "'{text}': a CNN is 'cnn:C1,C2,H' (two conv channel counts ≤ 256 and a dense width)"
+            )),
+            _ => Err(err!(
+                "unknown architecture '{text}': expected 'mlp:W1,W2,…' or 'cnn:C1,C2,H'"
+            )),
+        }
+    }
+
+    /// Number of trainable parameters.
+    pub fn num_params(&self) -> usize {
+        self.layer_shapes()
+            .iter()
+            .map(|(w, b)| w.iter().product::<usize>() + b)
+            .sum()
+    }
+
+    /// `(weight shape, bias length)` of every layer, in order: conv weights
+    /// `[out, in, 3, 3]`, then dense weights `[in, out]` (burn's layout).
+    pub fn layer_shapes(&self) -> Vec<(Vec<usize>, usize)> {
+        let mut shapes = Vec::new();
+        let dense = |widths: &[usize], shapes: &mut Vec<(Vec<usize>, usize)>| {
+            for w in widths.windows(2) {
+                shapes.push((vec![w[0], w[1]], w[1]));
+            }
+        };
+        match self {
+            Self::Mlp { hidden } => {
+                let widths: Vec<usize> = std::iter::once(784)
+                    .chain(hidden.iter().copied())
+                    .chain(std::iter::once(10))
+                    .collect();
+                dense(&widths, &mut shapes);
+            }
+            Self::Cnn { channels, hidden } => {
+                shapes.push((vec![channels[0], 1, 3, 3], channels[0]));
+                shapes.push((vec![channels[1], channels[0], 3, 3], channels[1]));
+                dense(&[channels[1] * 7 * 7, *hidden, 10], &mut shapes);
+            }
+        }
+        shapes
+    }
+
+    /// Number of conv layers at the front of [`layer_shapes`](Self::layer_shapes).
+    pub fn conv_layers(&self) -> usize {
+        match self {
+            Self::Mlp { .. } => 0,
+            Self::Cnn { .. } => 2,
+        }
+    }
+}
+
+impl fmt::Display for ModelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Mlp { hidden } => {
+                let w: Vec<String> = hidden.iter().map(ToString::to_string).collect();
+                write!(f, "mlp:{}", w.join(","))
+            }
+            Self::Cnn { channels, hidden } => {
+                write!(f, "cnn:{},{},{hidden}", channels[0], channels[1])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_round_trips_and_counts_parameters() {
+        let m = ModelSpec::parse("mlp:800,800").unwrap();
+        assert_eq!(m.to_string(), "mlp:800,800");
+        assert_eq!(m.num_params(), 784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10);
+        assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(), 7850);
+        let c = ModelSpec::parse("cnn:32,64,256").unwrap();
+        assert_eq!(c.to_string(), "cnn:32,64,256");
+        assert_eq!(
+            c.num_params(),
+            32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 256 + 256 + 2570
+        );
+        for bad in ["mlp:0", "mlp:abc", "rnn:3", "cnn:1,2", "mlp:99999", "cnn:999,2,3"] {
+            assert!(ModelSpec::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

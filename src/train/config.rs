@@ -1,0 +1,165 @@
+//! One source of truth for a training run's settings: the CLI flags and the page map onto it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ModelSpec;
+use crate::{err, Result};
+
+/// Learning-rate schedule over the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// The same rate throughout.
+    #[default]
+    Constant,
+    /// Cosine annealing from `lr` to 0 over the run.
+    Cosine,
+}
+
+/// Settings of one training run (a distilled student, a hard-label baseline or a teacher).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TrainConfig {
+    /// Student architecture, e.g. `mlp:800,800`.
+    pub student: String,
+    /// Weight of the hard-label cross-entropy, in `[0, 1]`; 1 = no distillation.
+    pub alpha: f32,
+    /// Distillation temperature τ, in `[0.05, 100]`.
+    pub tau: f32,
+    /// Adam learning rate, in `(0, 1]`.
+    pub lr: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Mini-batch size, `1..=4096`.
+    pub batch_size: usize,
+    /// Passes over the training set, `1..=1000`.
+    pub epochs: usize,
+    /// Seed of the initial weights and of the batch order.
+    pub seed: u64,
+    /// Evaluate on the test set every this many steps (0 = only at the end).
+    pub eval_every: usize,
+    /// Dropout probability after hidden dense layers, `[0, 0.9]` (teachers).
+    pub dropout: f64,
+    /// Random translation of training images by up to this many pixels, `0..=4` (teachers).
+    pub jitter: usize,
+    /// Use only the first this many training examples (0 = all); for quick runs and tests.
+    pub train_limit: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            student: "mlp:800,800".into(),
+            alpha: 0.5,
+            tau: 4.0,
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            batch_size: 64,
+            epochs: 3,
+            seed: 1,
+            eval_every: 500,
+            dropout: 0.0,
+            jitter: 0,
+            train_limit: 0,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field, naming the first one out of range.
+    pub fn validate(&self) -> Result<ModelSpec> {
+        let spec = ModelSpec::parse(&self.student).map_err(|e| e.context("student"))?;
+        let check = |ok: bool, field: &str, range: &str, value: String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(err!("{field} = {value} is out of range: expected {range}"))
+            }
+        };
+        check(
+            (0.0..=1.0).contains(&self.alpha),
+            "alpha",
+            "a number in [0, 1]",
+            self.alpha.to_string(),
+        )?;
+        check(
+            (0.05..=100.0).contains(&self.tau),
+            "tau",
+            "a number in [0.05, 100]",
+            self.tau.to_string(),
+        )?;
+        check(
+            self.lr > 0.0 && self.lr <= 1.0,
+            "lr",
+            "a number in (0, 1]",
+            self.lr.to_string(),
+        )?;
+        check(
+            (1..=4096).contains(&self.batch_size),
+            "batch size",
+            "an integer in 1..=4096",
+            self.batch_size.to_string(),
+        )?;
+        check(
+            (1..=1000).contains(&self.epochs),
+            "epochs",
+            "an integer in 1..=1000",
+            self.epochs.to_string(),
+        )?;
+        check(
+            (0.0..=0.9).contains(&self.dropout),
+            "dropout",
+            "a number in [0, 0.9]",
+            self.dropout.to_string(),
+        )?;
+        check(
+            self.jitter <= 4,
+            "jitter",
+            "an integer in 0..=4",
+            self.jitter.to_string(),
+        )?;
+        Ok(spec)
+    }
+
+    /// The learning rate at `step` of `total`.
+    pub fn lr_at(&self, step: usize, total: usize) -> f64 {
+        match self.schedule {
+            Schedule::Constant => self.lr,
+            Schedule::Cosine => {
+                let t = step as f64 / total.max(1) as f64;
+                0.5 * self.lr * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_bad_field() {
+        assert!(TrainConfig::default().validate().is_ok());
+        let bad = [
+            TrainConfig { alpha: 1.5, ..Default::default() },
+            TrainConfig { tau: 0.0, ..Default::default() },
+            TrainConfig { lr: f64::NAN, ..Default::default() },
+            TrainConfig { batch_size: 0, ..Default::default() },
+            TrainConfig { epochs: 0, ..Default::default() },
+            TrainConfig { student: "mlp:x".into(), ..Default::default() },
+        ];
+        let fields = ["alpha", "tau", "lr", "batch size", "epochs", "student"];
+        for (c, f) in bad.iter().zip(fields) {
+            let e = c.validate().unwrap_err();
+            assert!(e.message().contains(f), "{e} should name {f}");
+        }
+    }
+
+    #[test]
+    fn cosine_schedule_goes_from_lr_to_zero() {
+        let c = TrainConfig { schedule: Schedule::Cosine, lr: 0.1, ..Default::default() };
+        assert!((c.lr_at(0, 100) - 0.1).abs() < 1e-12);
+        assert!((c.lr_at(50, 100) - 0.05).abs() < 1e-12);
+        assert!(c.lr_at(100, 100).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,12 @@
+//! The hand-written training loop: configs, runs, evaluation.
+//!
+//! burn-train's `Learner` does not run in a browser, so the loop is ours: seeded, chunked
+//! (`train_steps(n)` then yield to the caller), async read back only.
+
+mod config;
+mod eval;
+mod run;
+
+pub use config::{Schedule, TrainConfig};
+pub use eval::{evaluate_logits, Evaluation};
+pub use run::{predict, ChunkReport, Run};

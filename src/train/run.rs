@@ -1,0 +1,239 @@
+//! One training run, advanced in chunks of steps so a browser can stay responsive.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use super::{evaluate_logits, Evaluation, TrainConfig};
+use crate::data::{jitter, Batcher, Dataset, PIXELS};
+use crate::distill::{cross_entropy, hinton_loss};
+use crate::model::{read_f32, ModelSpec, Net, TeacherLogits};
+use crate::rng::Rng;
+use crate::{err, Result};
+
+type Optim = burn::optim::ModuleOptimizer;
+
+/// What a chunk of training did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkReport {
+    /// Steps done so far in the run.
+    pub step: usize,
+    /// Steps the run will take in all.
+    pub total_steps: usize,
+    /// Current epoch (0-based).
+    pub epoch: usize,
+    /// The loss of each step of this chunk.
+    pub losses: Vec<f32>,
+    /// Whether the run has done all its steps.
+    pub finished: bool,
+    /// Set when a non-finite loss paused the run; the weights were restored.
+    pub nan_paused: Option<String>,
+}
+
+/// A student (or teacher) being trained: model, optimizer, batch order and progress.
+pub struct Run {
+    config: TrainConfig,
+    spec: ModelSpec,
+    device: Device,
+    model: Net,
+    optim: Optim,
+    batcher: Batcher,
+    aug_rng: Rng,
+    step: usize,
+    total_steps: usize,
+    data: Arc<Dataset>,
+    teacher: Option<Arc<TeacherLogits>>,
+}
+
+impl Run {
+    /// A new run on `device` (autodiff is enabled on it here). With `teacher`, the loss is
+    /// Hinton's; without, plain cross-entropy on hard labels (`alpha` is ignored).
+    pub fn new(
+        config: TrainConfig,
+        data: Arc<Dataset>,
+        teacher: Option<Arc<TeacherLogits>>,
+        device: &Device,
+    ) -> Result<Self> {
+        let spec = config.validate()?;
+        if let Some(t) = &teacher {
+            t.check_matches(&data)?;
+        }
+        let device = device.clone().autodiff();
+        let model = Net::init(&spec, config.seed, &device);
+        Ok(Self::with_model(config, spec, model, data, teacher, device))
+    }
+
+    /// A run starting from the given weights (already on `device`).
+    pub fn with_model(
+        config: TrainConfig,
+        spec: ModelSpec,
+        model: Net,
+        data: Arc<Dataset>,
+        teacher: Option<Arc<TeacherLogits>>,
+        device: Device,
+    ) -> Self {
+        let n = match config.train_limit {
+            0 => data.train.len(),
+            k => k.min(data.train.len()),
+        };
+        let batcher = Batcher::new(n, config.batch_size, config.seed);
+        let total_steps = config.epochs * batcher.batches_per_epoch();
+        Self {
+            aug_rng: Rng::stream(config.seed, "augment"),
+            optim: AdamConfig::new().init(),
+            config,
+            spec,
+            device,
+            model,
+            batcher,
+            step: 0,
+            total_steps,
+            data,
+            teacher,
+        }
+    }
+
+    /// The architecture.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The current weights.
+    pub fn model(&self) -> &Net {
+        &self.model
+    }
+
+    /// Steps done so far.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Steps in the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.total_steps
+    }
+
+    /// Whether every step is done.
+    pub fn finished(&self) -> bool {
+        self.step >= self.total_steps
+    }
+
+    /// The examples of the batch that step `self.step` will train on, without consuming it.
+    pub fn peek_batch(&self) -> Vec<usize> {
+        self.batcher.clone().next_batch()
+    }
+
+    fn loss(&mut self, indices: &[usize]) -> Tensor<1> {
+        let b = indices.len();
+        let mut x = self.data.train.inputs(indices);
+        jitter(&mut x, self.config.jitter, &mut self.aug_rng);
+        let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
+        let y = Tensor::<2>::from_data(
+            TensorData::new(self.data.train.one_hot(indices), [b, 10]),
+            &self.device,
+        );
+        let logits = self.model.forward(x, self.config.dropout);
+        match &self.teacher {
+            Some(t) => {
+                let t = Tensor::<2>::from_data(
+                    TensorData::new(t.train_rows(indices), [b, 10]),
+                    &self.device,
+                );
+                hinton_loss(logits, t, y, self.config.alpha, self.config.tau)
+            }
+            None => cross_entropy(logits, y),
+        }
+    }
+
+    /// Trains up to `n` steps and reads their losses back once.
+    ///
+    /// If any loss is NaN or ±∞, the model, optimizer and batch order are restored to their
+    /// state before this chunk and the report says so: the run pauses with its last good
+    /// weights.
+    pub async fn train_steps(&mut self, n: usize) -> Result<ChunkReport> {
+        let snapshot = (
+            self.model.clone(),
+            self.optim.clone(),
+            self.batcher.clone(),
+            self.aug_rng.clone(),
+            self.step,
+        );
+        let mut losses = Vec::new();
+        while losses.len() < n && !self.finished() {
+            let indices = self.batcher.next_batch();
+            let loss = self.loss(&indices);
+            let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+            let lr = self.config.lr_at(self.step, self.total_steps);
+            self.model = self.optim.step(lr, self.model.clone(), grads);
+            losses.push(loss.detach().without_autodiff());
+            self.step += 1;
+        }
+        let losses = if losses.is_empty() {
+            Vec::new()
+        } else {
+            read_f32(Tensor::cat(losses, 0)).await?
+        };
+        let mut report = ChunkReport {
+            step: self.step,
+            total_steps: self.total_steps,
+            epoch: self.batcher.epoch(),
+            losses,
+            finished: self.finished(),
+            nan_paused: None,
+        };
+        if let Some(i) = report.losses.iter().position(|l| !l.is_finite()) {
+            let bad = report.losses[i];
+            (self.model, self.optim, self.batcher, self.aug_rng, self.step) = snapshot;
+            report.nan_paused = Some(format!(
+                "the loss became {bad} at step {}; paused with the weights of step {} \
+                 (try a lower learning rate or temperature)",
+                self.step + i + 1,
+                self.step
+            ));
+            report.step = self.step;
+            report.epoch = self.batcher.epoch();
+            report.finished = false;
+            report.losses.truncate(i);
+        }
+        Ok(report)
+    }
+
+    /// Test-set accuracy, errors and loss of the current weights.
+    pub async fn evaluate(&self) -> Result<Evaluation> {
+        let logits = predict(&self.model, &self.data.test.images, &self.device).await?;
+        Ok(evaluate_logits(self.step, &logits, &self.data.test.labels))
+    }
+}
+
+/// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.
+///
+/// # Shapes
+/// returns `[n, 10]` row-major
+pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<f32>> {
+    let model = model.valid();
+    let inner = device.clone().inner();
+    let n = images.len() / PIXELS;
+    if n * PIXELS != images.len() {
+        return Err(err!("predict: {} bytes is not a whole number of images", images.len()));
+    }
+    let mut outs = Vec::new();
+    for start in (0..n).step_by(1000) {
+        let end = (start + 1000).min(n);
+        let x: Vec<f32> = images[start * PIXELS..end * PIXELS]
+            .iter()
+            .map(|&p| f32::from(p) / 255.0)
+            .collect();
+        let x = Tensor::<2>::from_data(TensorData::new(x, [end - start, PIXELS]), &inner);
+        outs.push(model.forward(x, 0.0));
+    }
+    read_f32(Tensor::cat(outs, 0)).await
+}

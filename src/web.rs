@@ -1,0 +1,185 @@
+//! The browser facade: the only module that touches wasm-bindgen. A thin async layer over the
+//! core; it converts errors to JS exceptions and results to plain JS objects.
+
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::backend::{cpu_device, webgpu_device, BackendKind};
+use crate::data::{Dataset, DatasetKind};
+use crate::model::{load_logits, TeacherLogits};
+use crate::train::{Run, TrainConfig};
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_err(e: crate::Error) -> JsError {
+    JsError::new(e.message())
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The settings the page sends with `start`.
+#[derive(Debug, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct PageConfig {
+    hidden: Vec<usize>,
+    alpha: f32,
+    tau: f32,
+    lr: f64,
+    batch_size: usize,
+    epochs: usize,
+    seed: u64,
+    eval_every: usize,
+    train_limit: usize,
+}
+
+impl Default for PageConfig {
+    fn default() -> Self {
+        let d = TrainConfig::default();
+        Self {
+            hidden: vec![800, 800],
+            alpha: d.alpha,
+            tau: d.tau,
+            lr: d.lr,
+            batch_size: d.batch_size,
+            epochs: d.epochs,
+            seed: d.seed,
+            eval_every: d.eval_every,
+            train_limit: 0,
+        }
+    }
+}
+
+/// One lab per worker: a device, the loaded dataset and teacher, and the current run.
+#[wasm_bindgen]
+pub struct Lab {
+    device: Device,
+    backend: BackendKind,
+    reason: String,
+    data: Option<Arc<Dataset>>,
+    teacher: Option<Arc<TeacherLogits>>,
+    run: Option<Run>,
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// Creates the lab. With `prefer_gpu`, initialises WebGPU once, falling back to the CPU
+    /// (with the reason) if that fails; never throws for a missing GPU.
+    pub async fn create(prefer_gpu: bool) -> Lab {
+        let (device, backend, reason) = if prefer_gpu {
+            match webgpu_device().await {
+                Ok(d) => (d, BackendKind::Wgpu, "WebGPU adapter found: training on the GPU".to_string()),
+                Err(e) => (cpu_device(), BackendKind::Cpu, format!("{e} – using the CPU (wasm)")),
+            }
+        } else {
+            (cpu_device(), BackendKind::Cpu, "WebGPU not used – training on the CPU (wasm)".to_string())
+        };
+        Lab { device, backend, reason, data: None, teacher: None, run: None }
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        match self.backend {
+            BackendKind::Wgpu => "webgpu".into(),
+            BackendKind::Cpu => "cpu".into(),
+        }
+    }
+
+    /// Why this backend runs, in a sentence.
+    #[wasm_bindgen(getter, js_name = backendReason)]
+    pub fn backend_reason(&self) -> String {
+        self.reason.clone()
+    }
+
+    /// Parses a dataset from its four IDX (gzip) files; throws naming the bad file.
+    #[wasm_bindgen(js_name = loadDataset)]
+    pub fn load_dataset(
+        &mut self,
+        name: &str,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<JsValue, JsError> {
+        let kind = DatasetKind::parse(name).map_err(js_err)?;
+        let data = Dataset::from_bytes(kind, [train_images, train_labels, test_images, test_labels])
+            .map_err(js_err)?;
+        let info = serde_json::json!({
+            "name": kind.name(), "train": data.train.len(), "test": data.test.len(),
+            "classNames": kind.class_names(),
+        });
+        self.data = Some(Arc::new(data));
+        self.teacher = None;
+        self.run = None;
+        to_js(&info)
+    }
+
+    /// Loads the teacher's logits for the loaded dataset; returns its test accuracy.
+    #[wasm_bindgen(js_name = loadTeacher)]
+    pub fn load_teacher(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let data = self.data.as_ref().ok_or_else(|| JsError::new("load a dataset first"))?;
+        let logits = load_logits("teacher logits", bytes).map_err(js_err)?;
+        logits.check_matches(data).map_err(js_err)?;
+        let (acc, errors) = logits.test_accuracy(&data.test.labels);
+        self.teacher = Some(Arc::new(logits));
+        self.run = None;
+        to_js(&serde_json::json!({"testAccuracy": acc, "testErrors": errors}))
+    }
+
+    /// Starts a new run with the page's settings; throws naming an invalid field.
+    pub fn start(&mut self, config: JsValue) -> Result<(), JsError> {
+        let page: PageConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
+        let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
+        let config = TrainConfig {
+            student: format!("mlp:{}", widths.join(",")),
+            alpha: page.alpha,
+            tau: page.tau,
+            lr: page.lr,
+            batch_size: page.batch_size,
+            epochs: page.epochs,
+            seed: page.seed,
+            eval_every: page.eval_every,
+            train_limit: page.train_limit,
+            ..TrainConfig::default()
+        };
+        let data = self.data.clone().ok_or_else(|| JsError::new("load a dataset first"))?;
+        let teacher = self.teacher.clone().ok_or_else(|| JsError::new("load the teacher first"))?;
+        self.run = None;
+        self.run = Some(Run::new(config, data, Some(teacher), &self.device).map_err(js_err)?);
+        Ok(())
+    }
+
+    /// Trains up to `n` steps: `{step, totalSteps, epoch, losses: Float32Array, finished,
+    /// nanPaused, message}`.
+    #[wasm_bindgen(js_name = trainSteps)]
+    pub async fn train_steps(&mut self, n: usize) -> Result<JsValue, JsError> {
+        let run = self.run.as_mut().ok_or_else(|| JsError::new("no run: call start first"))?;
+        let report = run.train_steps(n).await.map_err(js_err)?;
+        let out = to_js(&serde_json::json!({
+            "step": report.step, "totalSteps": report.total_steps, "epoch": report.epoch,
+            "finished": report.finished, "nanPaused": report.nan_paused.is_some(),
+            "message": report.nan_paused,
+        }))?;
+        let losses = js_sys::Float32Array::from(report.losses.as_slice());
+        js_sys::Reflect::set(&out, &"losses".into(), &losses)
+            .map_err(|_| JsError::new("could not build the report"))?;
+        Ok(out)
+    }
+
+    /// Test-set metrics of the current student: `{step, testAccuracy, testErrors, testLoss}`.
+    pub async fn evaluate(&self) -> Result<JsValue, JsError> {
+        let run = self.run.as_ref().ok_or_else(|| JsError::new("no run: call start first"))?;
+        to_js(&run.evaluate().await.map_err(js_err)?)
+    }
+}
