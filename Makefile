@@ -1,0 +1,60 @@
+# distill-lab — `make serve` builds everything and serves the lab; `make test` runs every test.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/distill-lab/target
+TOOLS ?= $(HOME)/.cache/distill-lab/tools
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_BINDGEN := $(TOOLS)/bin/wasm-bindgen
+WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/distill_lab.wasm
+CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
+PORT ?= 8080
+
+.PHONY: all serve test test-native test-e2e wasm tools lint teacher teacher-mnist teacher-fashion clean
+
+all: wasm
+
+## Pinned tools: the wasm32 target, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), npm packages from the lock file.
+tools: $(WASM_BINDGEN) node_modules/.package-lock.json
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+$(WASM_BINDGEN):
+	cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --locked --root $(TOOLS)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+## The browser build: wasm (release) → pkg/ via wasm-bindgen.
+wasm: tools
+	cargo build --lib --release --target wasm32-unknown-unknown
+	$(WASM_BINDGEN) --target web --no-typescript --out-dir pkg $(WASM)
+	@ls -l pkg/distill_lab_bg.wasm | awk '{printf "pkg/distill_lab_bg.wasm: %.1f MB raw, ", $$5/1e6}'
+	@gzip -9 -c pkg/distill_lab_bg.wasm | wc -c | awk '{printf "%.2f MB gzip\n", $$1/1e6}'
+
+serve: wasm
+	node tools/serve.mjs --port $(PORT)
+
+test: test-native wasm test-e2e
+
+test-native:
+	cargo test --all-targets
+
+test-e2e: tools
+	node --test --test-concurrency=1 tests/e2e/
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
+teacher: teacher-mnist teacher-fashion
+
+$(CLI): $(shell find src -name '*.rs') Cargo.toml
+	cargo build --bin distill-lab
+
+teacher-mnist: $(CLI)
+	$(CLI) train-teacher --dataset mnist --arch cnn:32,64,256 --epochs 6 --seed 1
+
+teacher-fashion: $(CLI)
+	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 5 --jitter 0 --seed 1
+
+clean:
+	rm -rf pkg artifacts
