@@ -49,7 +49,8 @@ fn invalid_values_are_rejected_with_a_message() {
         ("--backend", "tpu", "backend"),
         ("--schedule", "wavy", "schedule"),
     ] {
-        let (code, _, err) = cli(&["distill", flag, value, "--hard"]);
+        let arg = format!("{flag}={value}");
+        let (code, _, err) = cli(&["distill", &arg, "--hard"]);
         assert_eq!(code, 2, "{flag} {value}: {err}");
         assert!(err.contains(word), "{flag} {value}: '{err}' should mention {word}");
     }
