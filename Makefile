@@ -57,7 +57,7 @@ teacher-mnist: $(CLI)
 	$(CLI) train-teacher --dataset mnist --arch cnn:32,64,256 --epochs 6 --seed 1
 
 teacher-fashion: $(CLI)
-	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 5 --jitter 0 --seed 1
+	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 8 --jitter 0 --seed 1
 
 clean:
 	rm -rf pkg artifacts

@@ -77,13 +77,32 @@ impl Lab {
     pub async fn create(prefer_gpu: bool) -> Lab {
         let (device, backend, reason) = if prefer_gpu {
             match webgpu_device().await {
-                Ok(d) => (d, BackendKind::Wgpu, "WebGPU adapter found: training on the GPU".to_string()),
-                Err(e) => (cpu_device(), BackendKind::Cpu, format!("{e} – using the CPU (wasm)")),
+                Ok(d) => (
+                    d,
+                    BackendKind::Wgpu,
+                    "WebGPU adapter found: training on the GPU".to_string(),
+                ),
+                Err(e) => (
+                    cpu_device(),
+                    BackendKind::Cpu,
+                    format!("{e} – using the CPU (wasm)"),
+                ),
             }
         } else {
-            (cpu_device(), BackendKind::Cpu, "WebGPU not used – training on the CPU (wasm)".to_string())
+            (
+                cpu_device(),
+                BackendKind::Cpu,
+                "WebGPU not used – training on the CPU (wasm)".to_string(),
+            )
         };
-        Lab { device, backend, reason, data: None, teacher: None, run: None }
+        Lab {
+            device,
+            backend,
+            reason,
+            data: None,
+            teacher: None,
+            run: None,
+        }
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -112,8 +131,9 @@ impl Lab {
         test_labels: &[u8],
     ) -> Result<JsValue, JsError> {
         let kind = DatasetKind::parse(name).map_err(js_err)?;
-        let data = Dataset::from_bytes(kind, [train_images, train_labels, test_images, test_labels])
-            .map_err(js_err)?;
+        let data =
+            Dataset::from_bytes(kind, [train_images, train_labels, test_images, test_labels])
+                .map_err(js_err)?;
         let info = serde_json::json!({
             "name": kind.name(), "train": data.train.len(), "test": data.test.len(),
             "classNames": kind.class_names(),
@@ -127,7 +147,10 @@ impl Lab {
     /// Loads the teacher's logits for the loaded dataset; returns its test accuracy.
     #[wasm_bindgen(js_name = loadTeacher)]
     pub fn load_teacher(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
-        let data = self.data.as_ref().ok_or_else(|| JsError::new("load a dataset first"))?;
+        let data = self
+            .data
+            .as_ref()
+            .ok_or_else(|| JsError::new("load a dataset first"))?;
         let logits = load_logits("teacher logits", bytes).map_err(js_err)?;
         logits.check_matches(data).map_err(js_err)?;
         let (acc, errors) = logits.test_accuracy(&data.test.labels);
@@ -153,8 +176,14 @@ impl Lab {
             train_limit: page.train_limit,
             ..TrainConfig::default()
         };
-        let data = self.data.clone().ok_or_else(|| JsError::new("load a dataset first"))?;
-        let teacher = self.teacher.clone().ok_or_else(|| JsError::new("load the teacher first"))?;
+        let data = self
+            .data
+            .clone()
+            .ok_or_else(|| JsError::new("load a dataset first"))?;
+        let teacher = self
+            .teacher
+            .clone()
+            .ok_or_else(|| JsError::new("load the teacher first"))?;
         self.run = None;
         self.run = Some(Run::new(config, data, Some(teacher), &self.device).map_err(js_err)?);
         Ok(())
@@ -164,7 +193,10 @@ impl Lab {
     /// nanPaused, message}`.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, n: usize) -> Result<JsValue, JsError> {
-        let run = self.run.as_mut().ok_or_else(|| JsError::new("no run: call start first"))?;
+        let run = self
+            .run
+            .as_mut()
+            .ok_or_else(|| JsError::new("no run: call start first"))?;
         let report = run.train_steps(n).await.map_err(js_err)?;
         let out = to_js(&serde_json::json!({
             "step": report.step, "totalSteps": report.total_steps, "epoch": report.epoch,
@@ -179,7 +211,10 @@ impl Lab {
 
     /// Test-set metrics of the current student: `{step, testAccuracy, testErrors, testLoss}`.
     pub async fn evaluate(&self) -> Result<JsValue, JsError> {
-        let run = self.run.as_ref().ok_or_else(|| JsError::new("no run: call start first"))?;
+        let run = self
+            .run
+            .as_ref()
+            .ok_or_else(|| JsError::new("no run: call start first"))?;
         to_js(&run.evaluate().await.map_err(js_err)?)
     }
 }

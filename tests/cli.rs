@@ -17,15 +17,37 @@ fn cli(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn distill_prints_one_json_line_per_evaluation_and_a_summary() {
     let (code, out, err) = cli(&[
-        "distill", "--dataset", "mnist", "--student", "mlp:32", "--alpha", "0.5", "--tau", "4",
-        "--epochs", "1", "--seed", "1", "--train-limit", "2000", "--eval-every", "10",
-        "--backend", "cpu",
+        "distill",
+        "--dataset",
+        "mnist",
+        "--student",
+        "mlp:32",
+        "--alpha",
+        "0.5",
+        "--tau",
+        "4",
+        "--epochs",
+        "1",
+        "--seed",
+        "1",
+        "--train-limit",
+        "2000",
+        "--eval-every",
+        "10",
+        "--backend",
+        "cpu",
     ]);
     assert_eq!(code, 0, "{err}");
-    let lines: Vec<serde_json::Value> =
-        out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     let evals: Vec<_> = lines.iter().filter(|l| l["event"] == "eval").collect();
-    assert_eq!(evals.len(), 4, "2000/64 = 32 steps, evaluated at 10, 20, 30, 32");
+    assert_eq!(
+        evals.len(),
+        4,
+        "2000/64 = 32 steps, evaluated at 10, 20, 30, 32"
+    );
     assert_eq!(evals[0]["step"], 10);
     let summary = lines.last().unwrap();
     assert_eq!(summary["event"], "summary");
@@ -52,7 +74,10 @@ fn invalid_values_are_rejected_with_a_message() {
         let arg = format!("{flag}={value}");
         let (code, _, err) = cli(&["distill", &arg, "--hard"]);
         assert_eq!(code, 2, "{flag} {value}: {err}");
-        assert!(err.contains(word), "{flag} {value}: '{err}' should mention {word}");
+        assert!(
+            err.contains(word),
+            "{flag} {value}: '{err}' should mention {word}"
+        );
     }
     let (code, _, err) = cli(&["distill", "--teacher", "/nonexistent.safetensors"]);
     assert_eq!(code, 2);
@@ -64,8 +89,20 @@ fn every_flag_is_documented_in_help() {
     let (code, out, _) = cli(&["distill", "--help"]);
     assert_eq!(code, 0);
     for flag in [
-        "--dataset", "--student", "--alpha", "--tau", "--epochs", "--seed", "--backend", "--lr",
-        "--batch-size", "--eval-every", "--teacher", "--hard", "--schedule", "--data-dir",
+        "--dataset",
+        "--student",
+        "--alpha",
+        "--tau",
+        "--epochs",
+        "--seed",
+        "--backend",
+        "--lr",
+        "--batch-size",
+        "--eval-every",
+        "--teacher",
+        "--hard",
+        "--schedule",
+        "--data-dir",
     ] {
         assert!(out.contains(flag), "{flag} missing from --help");
     }

@@ -49,7 +49,10 @@ fn real_mnist_parses_with_the_documented_label_counts() {
     assert_eq!((d.train.len(), d.test.len()), (60_000, 10_000));
     let mut counts = [0usize; 10];
     d.test.labels.iter().for_each(|&l| counts[l as usize] += 1);
-    assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    assert_eq!(
+        counts,
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
     let f = Dataset::load(DatasetKind::Fashion, Path::new("www/data")).unwrap();
     let mut counts = [0usize; 10];
     f.train.labels.iter().for_each(|&l| counts[l as usize] += 1);
@@ -78,14 +81,29 @@ fn bad_files_are_rejected_with_a_message_naming_file_and_problem() {
     let good = images(2, 28, 28, 2 * 784);
     let mut magic = good.clone();
     magic[3] = 0x01;
-    expect_err(parse_idx_images("imgs.gz", &magic), &["imgs.gz", "wrong magic"]);
-    expect_err(parse_idx_images("imgs.gz", &good[..good.len() - 5]), &["imgs.gz", "truncated"]);
-    expect_err(parse_idx_images("imgs.gz", &good[..10]), &["imgs.gz", "truncated header"]);
+    expect_err(
+        parse_idx_images("imgs.gz", &magic),
+        &["imgs.gz", "wrong magic"],
+    );
+    expect_err(
+        parse_idx_images("imgs.gz", &good[..good.len() - 5]),
+        &["imgs.gz", "truncated"],
+    );
+    expect_err(
+        parse_idx_images("imgs.gz", &good[..10]),
+        &["imgs.gz", "truncated header"],
+    );
     expect_err(parse_idx_images("imgs.gz", &[]), &["imgs.gz", "truncated"]);
     let mut long = good.clone();
     long.extend_from_slice(&[0; 3]);
-    expect_err(parse_idx_images("imgs.gz", &long), &["imgs.gz", "oversized"]);
-    expect_err(parse_idx_images("imgs.gz", &images(1, 0, 28, 0)), &["imgs.gz", "dimensions"]);
+    expect_err(
+        parse_idx_images("imgs.gz", &long),
+        &["imgs.gz", "oversized"],
+    );
+    expect_err(
+        parse_idx_images("imgs.gz", &images(1, 0, 28, 0)),
+        &["imgs.gz", "dimensions"],
+    );
     expect_err(
         parse_idx_images("imgs.gz", &images(u32::MAX, 4096, 4096, 0)),
         &["imgs.gz", "too large"],
@@ -100,10 +118,19 @@ fn bad_files_are_rejected_with_a_message_naming_file_and_problem() {
     corrupt[20] ^= 0xff;
     corrupt[30] ^= 0xff;
     expect_err(parse_idx_images("imgs.gz", &corrupt), &["imgs.gz"]);
-    expect_err(parse_idx_images("imgs.gz", &z[..z.len() / 2]), &["imgs.gz", "gzip"]);
+    expect_err(
+        parse_idx_images("imgs.gz", &z[..z.len() / 2]),
+        &["imgs.gz", "gzip"],
+    );
     // Labels.
-    expect_err(parse_idx_labels("labs", &labels(&[1, 10]), 10), &["labs", "out of range"]);
-    expect_err(parse_idx_labels("labs", &good, 10), &["labs", "wrong magic"]);
+    expect_err(
+        parse_idx_labels("labs", &labels(&[1, 10]), 10),
+        &["labs", "out of range"],
+    );
+    expect_err(
+        parse_idx_labels("labs", &good, 10),
+        &["labs", "wrong magic"],
+    );
     expect_err(
         Split::from_idx("imgs", &good, "labs", &labels(&[1, 2, 3])),
         &["labs", "3 labels for 2 images"],
@@ -113,5 +140,8 @@ fn bad_files_are_rejected_with_a_message_naming_file_and_problem() {
 #[test]
 fn a_huge_gzip_bomb_is_refused() {
     let bomb = gz(&vec![0u8; (64 << 20) + 10]);
-    expect_err(parse_idx_images("bomb.gz", &bomb), &["bomb.gz", "oversized"]);
+    expect_err(
+        parse_idx_images("bomb.gz", &bomb),
+        &["bomb.gz", "oversized"],
+    );
 }

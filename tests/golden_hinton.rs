@@ -7,7 +7,11 @@ use distill_lab::model::read_f32;
 use serde_json::Value;
 
 fn floats(v: &Value) -> Vec<f32> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
 }
 
 /// |a − b| ≤ 1e-5 · max(1, |b|): 1e-5 absolute for values up to 1, relative beyond (the
@@ -25,8 +29,14 @@ fn hinton_loss_and_gradient_match_pytorch() {
     assert!(cases.len() >= 30);
     for c in cases {
         let name = c["name"].as_str().unwrap();
-        let (b, k) = (c["batch"].as_u64().unwrap() as usize, c["classes"].as_u64().unwrap() as usize);
-        let (alpha, tau) = (c["alpha"].as_f64().unwrap() as f32, c["tau"].as_f64().unwrap() as f32);
+        let (b, k) = (
+            c["batch"].as_u64().unwrap() as usize,
+            c["classes"].as_u64().unwrap() as usize,
+        );
+        let (alpha, tau) = (
+            c["alpha"].as_f64().unwrap() as f32,
+            c["tau"].as_f64().unwrap() as f32,
+        );
         let mut one_hot = vec![0.0f32; b * k];
         for (i, y) in c["labels"].as_array().unwrap().iter().enumerate() {
             one_hot[i * k + y.as_u64().unwrap() as usize] = 1.0;
@@ -41,8 +51,12 @@ fn hinton_loss_and_gradient_match_pytorch() {
         let grad = block_on(read_f32(s.grad(&grads).expect("student gets a gradient"))).unwrap();
         let want = c["loss"].as_f64().unwrap();
         assert!(close(value, want), "{name}: loss {value} vs PyTorch {want}");
-        let want_grad: Vec<f64> =
-            c["grad"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        let want_grad: Vec<f64> = c["grad"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
         for (i, (g, w)) in grad.iter().zip(&want_grad).enumerate() {
             assert!(close(*g, *w), "{name}: grad[{i}] {g} vs PyTorch {w}");
         }
@@ -53,13 +67,25 @@ fn hinton_loss_and_gradient_match_pytorch() {
 fn tau_squared_factor_and_batch_mean_reduction() {
     // Guards against two known bugs: a missing τ² and a KL averaged over classes.
     let device = cpu_device();
-    let s = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.0, 0.0, 0.0], [2, 2]), &device);
-    let t = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 1.0, 0.0, 0.0], [2, 2]), &device);
-    let y = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.0, 1.0, 0.0], [2, 2]), &device);
+    let s = Tensor::<2>::from_data(
+        TensorData::new(vec![1.0f32, 0.0, 0.0, 0.0], [2, 2]),
+        &device,
+    );
+    let t = Tensor::<2>::from_data(
+        TensorData::new(vec![0.0f32, 1.0, 0.0, 0.0], [2, 2]),
+        &device,
+    );
+    let y = Tensor::<2>::from_data(
+        TensorData::new(vec![1.0f32, 0.0, 1.0, 0.0], [2, 2]),
+        &device,
+    );
     let tau = 2.0f32;
     let l = block_on(read_f32(hinton_loss(s, t, y, 0.0, tau))).unwrap()[0] as f64;
     // Row 0: p = softmax([0, .5]), q = softmax([.5, 0]); row 1: identical → KL 0.
-    let p = [1.0 / (1.0 + 0.5f64.exp()), 0.5f64.exp() / (1.0 + 0.5f64.exp())];
+    let p = [
+        1.0 / (1.0 + 0.5f64.exp()),
+        0.5f64.exp() / (1.0 + 0.5f64.exp()),
+    ];
     let kl0 = p[0] * (p[0] / p[1]).ln() + p[1] * (p[1] / p[0]).ln();
     let want = 4.0 * kl0 / 2.0;
     assert!((l - want).abs() < 1e-6, "{l} vs {want}");

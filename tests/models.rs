@@ -65,7 +65,11 @@ fn logits_round_trip_in_f16_and_reject_bad_files() {
     let test: Vec<f32> = (0..20).map(|i| i as f32 * 0.1).collect();
     let mut meta = HashMap::new();
     meta.insert("dataset".to_string(), "mnist".to_string());
-    let l = TeacherLogits { train: train.clone(), test, meta };
+    let l = TeacherLogits {
+        train: train.clone(),
+        test,
+        meta,
+    };
     let bytes = save_logits(&l).unwrap();
     let back = load_logits("t.logits", &bytes).unwrap();
     for (a, b) in back.train.iter().zip(&train) {
@@ -79,9 +83,16 @@ fn logits_round_trip_in_f16_and_reject_bad_files() {
     let device = cpu_device();
     let spec = ModelSpec::parse("mlp:").unwrap();
     let w = block_on(save_weights(&Net::init(&spec, 1, &device), &spec, &[])).unwrap();
-    assert!(load_logits("t.logits", &w).unwrap_err().message().contains("format"));
+    assert!(load_logits("t.logits", &w)
+        .unwrap_err()
+        .message()
+        .contains("format"));
     // Non-finite logits are refused.
-    let bad = TeacherLogits { train: vec![f32::NAN; 10], test: vec![0.0; 10], meta: HashMap::new() };
+    let bad = TeacherLogits {
+        train: vec![f32::NAN; 10],
+        test: vec![0.0; 10],
+        meta: HashMap::new(),
+    };
     let e = load_logits("t.logits", &save_logits(&bad).unwrap()).unwrap_err();
     assert!(e.message().contains("non-finite"), "{e}");
 }

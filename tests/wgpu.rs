@@ -17,7 +17,8 @@ fn wgpu_trains_and_matches_the_cpu_first_losses() {
             return;
         }
     };
-    let data = Arc::new(Dataset::load(DatasetKind::Mnist, std::path::Path::new("www/data")).unwrap());
+    let data =
+        Arc::new(Dataset::load(DatasetKind::Mnist, std::path::Path::new("www/data")).unwrap());
     let config = TrainConfig {
         student: "mlp:64".into(),
         train_limit: 640,
@@ -30,7 +31,10 @@ fn wgpu_trains_and_matches_the_cpu_first_losses() {
     let c = block_on(cpu.train_steps(5)).unwrap().losses;
     assert_eq!(g.len(), 5);
     for (a, b) in g.iter().zip(&c) {
-        assert!((a - b).abs() < 1e-3 * b.abs().max(1.0), "gpu {a} vs cpu {b}");
+        assert!(
+            (a - b).abs() < 1e-3 * b.abs().max(1.0),
+            "gpu {a} vs cpu {b}"
+        );
     }
     let e = block_on(gpu.evaluate()).unwrap();
     assert!(e.test_accuracy > 0.3, "{e:?}");

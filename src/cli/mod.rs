@@ -157,7 +157,10 @@ fn distill(a: DistillArgs) -> Result<()> {
         None
     } else {
         let path = a.teacher.clone().unwrap_or_else(|| {
-            PathBuf::from(format!("www/models/{}-teacher.logits.safetensors", data.kind.name()))
+            PathBuf::from(format!(
+                "www/models/{}-teacher.logits.safetensors",
+                data.kind.name()
+            ))
         });
         let bytes = std::fs::read(&path).map_err(|e| err!("{}: {e}", path.display()))?;
         Some(Arc::new(load_logits(&path.display().to_string(), &bytes)?))

@@ -27,8 +27,8 @@ pub fn run_to_end(run: &mut Run, backend: BackendKind) -> Result<Summary> {
             return Err(err!("training stopped: {msg}"));
         }
         let eval = block_on(run.evaluate())?;
-        let mean_loss =
-            report.losses.iter().map(|&l| f64::from(l)).sum::<f64>() / report.losses.len().max(1) as f64;
+        let mean_loss = report.losses.iter().map(|&l| f64::from(l)).sum::<f64>()
+            / report.losses.len().max(1) as f64;
         println!(
             "{}",
             json!({

@@ -33,7 +33,11 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let model = run.model();
     let name = data.kind.name();
     let device = device.autodiff();
-    eprintln!("computing the teacher's logits on {} + {} images…", data.train.len(), data.test.len());
+    eprintln!(
+        "computing the teacher's logits on {} + {} images…",
+        data.train.len(),
+        data.test.len()
+    );
     let train = block_on(predict(model, &data.train.images, &device))?;
     let test = block_on(predict(model, &data.test.images, &device))?;
     let command: Vec<String> = std::env::args().collect();
@@ -52,8 +56,14 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         let path = a.out.join(file);
         std::fs::write(&path, bytes).map_err(|e| err!("{}: {e}", path.display()))
     };
-    let extra = [("dataset", name.to_string()), ("test_accuracy", acc.to_string())];
-    write(format!("{name}-teacher.safetensors"), block_on(save_weights(model, &spec, &extra))?)?;
+    let extra = [
+        ("dataset", name.to_string()),
+        ("test_accuracy", acc.to_string()),
+    ];
+    write(
+        format!("{name}-teacher.safetensors"),
+        block_on(save_weights(model, &spec, &extra))?,
+    )?;
     write(format!("{name}-teacher.logits.safetensors"), logits_bytes)?;
     let card = json!({
         "dataset": name,

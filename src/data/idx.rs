@@ -88,7 +88,12 @@ fn check_len(name: &str, header: usize, body: usize, expected: usize) -> Result<
 /// Parses an IDX image file (gzip or raw). `name` is used in error messages.
 pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<IdxImages> {
     let data = gunzip_limited(name, bytes)?;
-    check_magic(name, read_u32(name, &data, 0, "magic")?, MAGIC_IMAGES, "IDX images")?;
+    check_magic(
+        name,
+        read_u32(name, &data, 0, "magic")?,
+        MAGIC_IMAGES,
+        "IDX images",
+    )?;
     let count = read_u32(name, &data, 4, "image count")? as usize;
     let rows = read_u32(name, &data, 8, "row count")? as usize;
     let cols = read_u32(name, &data, 12, "column count")? as usize;
@@ -98,7 +103,9 @@ pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<IdxImages> {
     let expected = count
         .checked_mul(rows * cols)
         .filter(|&n| n <= MAX_DECOMPRESSED)
-        .ok_or_else(|| err!("{name}: bad dimensions, {count} images of {rows}×{cols} is too large"))?;
+        .ok_or_else(|| {
+            err!("{name}: bad dimensions, {count} images of {rows}×{cols} is too large")
+        })?;
     check_len(name, 16, data.len(), expected)?;
     Ok(IdxImages {
         count,
@@ -111,11 +118,20 @@ pub fn parse_idx_images(name: &str, bytes: &[u8]) -> Result<IdxImages> {
 /// Parses an IDX label file (gzip or raw); every label must be below `classes`.
 pub fn parse_idx_labels(name: &str, bytes: &[u8], classes: usize) -> Result<Vec<u8>> {
     let data = gunzip_limited(name, bytes)?;
-    check_magic(name, read_u32(name, &data, 0, "magic")?, MAGIC_LABELS, "IDX labels")?;
+    check_magic(
+        name,
+        read_u32(name, &data, 0, "magic")?,
+        MAGIC_LABELS,
+        "IDX labels",
+    )?;
     let count = read_u32(name, &data, 4, "label count")? as usize;
     check_len(name, 8, data.len(), count)?;
     let labels = data[8..].to_vec();
-    if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l as usize >= classes) {
+    if let Some((i, &l)) = labels
+        .iter()
+        .enumerate()
+        .find(|(_, &l)| l as usize >= classes)
+    {
         return Err(err!(
             "{name}: label {l} at index {i} is out of range (classes 0..{classes})"
         ));

@@ -79,13 +79,17 @@ impl Net {
             let bias_t = Param::from_tensor(Tensor::from_data(TensorData::new(b, [bias]), device));
             if shape.len() == 4 {
                 let s = [shape[0], shape[1], shape[2], shape[3]];
-                net.conv_w
-                    .push(Param::from_tensor(Tensor::from_data(TensorData::new(w, s), device)));
+                net.conv_w.push(Param::from_tensor(Tensor::from_data(
+                    TensorData::new(w, s),
+                    device,
+                )));
                 net.conv_b.push(bias_t);
             } else {
                 let s = [shape[0], shape[1]];
-                net.fc_w
-                    .push(Param::from_tensor(Tensor::from_data(TensorData::new(w, s), device)));
+                net.fc_w.push(Param::from_tensor(Tensor::from_data(
+                    TensorData::new(w, s),
+                    device,
+                )));
                 net.fc_b.push(bias_t);
             }
         }

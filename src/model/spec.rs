@@ -122,7 +122,10 @@ mod tests {
     fn parses_round_trips_and_counts_parameters() {
         let m = ModelSpec::parse("mlp:800,800").unwrap();
         assert_eq!(m.to_string(), "mlp:800,800");
-        assert_eq!(m.num_params(), 784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10);
+        assert_eq!(
+            m.num_params(),
+            784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10
+        );
         assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(), 7850);
         let c = ModelSpec::parse("cnn:32,64,256").unwrap();
         assert_eq!(c.to_string(), "cnn:32,64,256");
@@ -130,7 +133,14 @@ mod tests {
             c.num_params(),
             32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 256 + 256 + 2570
         );
-        for bad in ["mlp:0", "mlp:abc", "rnn:3", "cnn:1,2", "mlp:99999", "cnn:999,2,3"] {
+        for bad in [
+            "mlp:0",
+            "mlp:abc",
+            "rnn:3",
+            "cnn:1,2",
+            "mlp:99999",
+            "cnn:999,2,3",
+        ] {
             assert!(ModelSpec::parse(bad).is_err(), "{bad} accepted");
         }
     }

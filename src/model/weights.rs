@@ -97,7 +97,9 @@ pub(crate) fn read_tensor(
             .collect(),
     };
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(err!("{file}: tensor '{key}' holds a non-finite value at {i}"));
+        return Err(err!(
+            "{file}: tensor '{key}' holds a non-finite value at {i}"
+        ));
     }
     Ok(values)
 }
@@ -141,7 +143,13 @@ pub fn load_weights(
     let mut layers = Vec::new();
     for (i, (shape, bias)) in spec.layer_shapes().into_iter().enumerate() {
         let w = if shape.len() == 2 {
-            let t = read_tensor(file, &st, &format!("layers.{i}.weight"), Dtype::F32, &[shape[1], shape[0]])?;
+            let t = read_tensor(
+                file,
+                &st,
+                &format!("layers.{i}.weight"),
+                Dtype::F32,
+                &[shape[1], shape[0]],
+            )?;
             transpose(&t, shape[1], shape[0])
         } else {
             read_tensor(file, &st, &format!("layers.{i}.weight"), Dtype::F32, &shape)?

@@ -141,12 +141,30 @@ mod tests {
     fn validation_names_the_bad_field() {
         assert!(TrainConfig::default().validate().is_ok());
         let bad = [
-            TrainConfig { alpha: 1.5, ..Default::default() },
-            TrainConfig { tau: 0.0, ..Default::default() },
-            TrainConfig { lr: f64::NAN, ..Default::default() },
-            TrainConfig { batch_size: 0, ..Default::default() },
-            TrainConfig { epochs: 0, ..Default::default() },
-            TrainConfig { student: "mlp:x".into(), ..Default::default() },
+            TrainConfig {
+                alpha: 1.5,
+                ..Default::default()
+            },
+            TrainConfig {
+                tau: 0.0,
+                ..Default::default()
+            },
+            TrainConfig {
+                lr: f64::NAN,
+                ..Default::default()
+            },
+            TrainConfig {
+                batch_size: 0,
+                ..Default::default()
+            },
+            TrainConfig {
+                epochs: 0,
+                ..Default::default()
+            },
+            TrainConfig {
+                student: "mlp:x".into(),
+                ..Default::default()
+            },
         ];
         let fields = ["alpha", "tau", "lr", "batch size", "epochs", "student"];
         for (c, f) in bad.iter().zip(fields) {
@@ -157,7 +175,11 @@ mod tests {
 
     #[test]
     fn cosine_schedule_goes_from_lr_to_zero() {
-        let c = TrainConfig { schedule: Schedule::Cosine, lr: 0.1, ..Default::default() };
+        let c = TrainConfig {
+            schedule: Schedule::Cosine,
+            lr: 0.1,
+            ..Default::default()
+        };
         assert!((c.lr_at(0, 100) - 0.1).abs() < 1e-12);
         assert!((c.lr_at(50, 100) - 0.05).abs() < 1e-12);
         assert!(c.lr_at(100, 100).abs() < 1e-12);

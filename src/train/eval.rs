@@ -28,7 +28,12 @@ pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation
             errors += 1;
         }
         let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
-        let lse = row.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln() + max;
+        let lse = row
+            .iter()
+            .map(|&v| (v as f64 - max).exp())
+            .sum::<f64>()
+            .ln()
+            + max;
         loss += lse - row[y as usize] as f64;
     }
     let n = labels.len().max(1);

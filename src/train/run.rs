@@ -192,7 +192,13 @@ impl Run {
         };
         if let Some(i) = report.losses.iter().position(|l| !l.is_finite()) {
             let bad = report.losses[i];
-            (self.model, self.optim, self.batcher, self.aug_rng, self.step) = snapshot;
+            (
+                self.model,
+                self.optim,
+                self.batcher,
+                self.aug_rng,
+                self.step,
+            ) = snapshot;
             report.nan_paused = Some(format!(
                 "the loss became {bad} at step {}; paused with the weights of step {} \
                  (try a lower learning rate or temperature)",
@@ -223,7 +229,10 @@ pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<
     let inner = device.clone().inner();
     let n = images.len() / PIXELS;
     if n * PIXELS != images.len() {
-        return Err(err!("predict: {} bytes is not a whole number of images", images.len()));
+        return Err(err!(
+            "predict: {} bytes is not a whole number of images",
+            images.len()
+        ));
     }
     let mut outs = Vec::new();
     for start in (0..n).step_by(1000) {
