@@ -1,0 +1,108 @@
+// Pure-Node tests of www/state.js: the URL hash round trip and hostile input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { State, SCHEMA, KEYS, coerce } from '../../www/state.js';
+
+test('defaults round-trip through the hash', () => {
+  const s = new State();
+  const { state, notices } = State.fromHash(s.toHash());
+  assert.deepEqual(notices, []);
+  assert.deepEqual(state.values, s.values);
+  assert.ok(!s.toHash().includes('backend='), 'the optional backend flag is only written when set');
+});
+
+test('every setting round-trips state -> hash -> state', () => {
+  const s = new State();
+  const changes = {
+    dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
+    epochs: '3', seed: '4294967295', eval: '50', backend: 'cpu',
+  };
+  for (const [key, value] of Object.entries(changes)) {
+    const r = s.set(key, value);
+    assert.equal(r.notice, undefined, `${key}: ${r.notice}`);
+    assert.equal(r.changed, true, key);
+  }
+  const hash = s.toHash();
+  assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
+  assert.match(hash, /&backend=cpu$/);
+  const { state, notices } = State.fromHash(hash);
+  assert.deepEqual(notices, []);
+  assert.deepEqual(state.values, s.values);
+  assert.equal(state.toHash(), hash);
+});
+
+test('the example link from the README parses as written', () => {
+  const { state, notices } = State.fromHash('#dataset=mnist&hidden=128&alpha=0.5&tau=4&lr=0.001&batch=64&epochs=1&seed=1');
+  assert.deepEqual(notices, []);
+  assert.deepEqual(state.toConfig(), {
+    hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
+  });
+});
+
+test('hidden widths: presets, linear and spacing', () => {
+  assert.deepEqual(coerce('hidden', '30, 30').value, [30, 30]);
+  assert.deepEqual(coerce('hidden', 'linear').value, []);
+  assert.deepEqual(coerce('hidden', '').value, []);
+  const s = new State({ hidden: [] });
+  assert.match(s.toHash(), /hidden=linear/);
+  assert.deepEqual(State.fromHash(s.toHash()).state.get('hidden'), []);
+  const big = coerce('hidden', '99999,0,5,5,5');
+  assert.deepEqual(big.value, [4096, 1, 5, 5]);
+  assert.ok(big.notice);
+  const bad = coerce('hidden', '12,abc');
+  assert.equal(bad.value, undefined);
+  assert.ok(bad.notice);
+});
+
+test('malformed hash yields defaults, clamped values and notices, never an exception', () => {
+  const hostile = '#alpha=abc&tau=999&<script>alert(1)</script>&batch=-5&epochs=2.6&lr=1e-9&seed=0x10' +
+    '&dataset=cifar&%E0%A4%A=1&hidden=1e3&=&&eval=Infinity&__proto__=1&constructor=x';
+  const { state, notices } = State.fromHash(hostile);
+  assert.equal(state.get('alpha'), SCHEMA.alpha.default, 'alpha=abc is ignored');
+  assert.equal(state.get('tau'), SCHEMA.tau.max, 'tau=999 is clamped');
+  assert.equal(state.get('batch'), SCHEMA.batch.min, 'batch=-5 is clamped');
+  assert.equal(state.get('epochs'), 3, 'epochs=2.6 is rounded');
+  assert.equal(state.get('lr'), SCHEMA.lr.min, 'lr=1e-9 is clamped');
+  assert.equal(state.get('seed'), SCHEMA.seed.default, 'hex is not a number here');
+  assert.equal(state.get('dataset'), 'mnist');
+  assert.deepEqual(state.get('hidden'), SCHEMA.hidden.default);
+  assert.equal(state.get('eval'), SCHEMA.eval.default);
+  assert.equal(Object.getPrototypeOf(state.values), Object.prototype, 'no prototype pollution');
+  assert.equal({}.polluted, undefined);
+  for (const key of ['alpha', 'tau', 'script', 'batch', 'epochs', 'lr', 'seed', 'cifar', 'malformed', 'hidden', 'eval',
+    '__proto__', 'constructor']) {
+    assert.ok(notices.some((n) => n.includes(key)), `a notice mentions ${key}: ${JSON.stringify(notices)}`);
+  }
+  for (const n of notices) assert.equal(typeof n, 'string');
+  // The result is a valid state again: it round-trips without notices.
+  assert.deepEqual(State.fromHash(state.toHash()).notices, []);
+});
+
+test('long hostile keys are shortened in notices', () => {
+  const { notices } = State.fromHash('#' + 'x'.repeat(5000) + '=1');
+  assert.equal(notices.length, 1);
+  assert.ok(notices[0].length < 100);
+});
+
+test('set() leaves the value unchanged on bad input and reports it', () => {
+  const s = new State();
+  let calls = 0;
+  s.subscribe(() => calls++);
+  const r = s.set('alpha', 'half');
+  assert.equal(r.changed, false);
+  assert.ok(r.notice.includes('alpha'));
+  assert.equal(s.get('alpha'), SCHEMA.alpha.default);
+  assert.equal(calls, 0);
+  assert.equal(s.set('alpha', '2').changed, true);
+  assert.equal(s.get('alpha'), 1);
+  assert.equal(calls, 1);
+  assert.throws(() => s.get('nope'));
+});
+
+test('every schema entry has a default inside its own range', () => {
+  for (const key of KEYS) {
+    const spec = SCHEMA[key];
+    const r = coerce(key, spec.default);
+    assert.equal(r.notice, undefined, key);
+  }
+});

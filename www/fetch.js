@@ -1,0 +1,48 @@
+// Fetch helpers for the worker: bytes with progress from the streamed body and Content-Length.
+
+/** Fetches a file as bytes, reporting progress from the streamed body and Content-Length. */
+export async function fetchBytes(url, onProgress) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  const total = Number(response.headers.get('Content-Length')) || 0;
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    onProgress(bytes.length, bytes.length);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    onProgress(received, Math.max(total, received));
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  onProgress(received, received);
+  return bytes;
+}
+
+/** Posts `loading` progress for a group of files, at most every 100 ms (and always at the end). */
+export function progressReporter(post, what, count) {
+  const loadedBy = new Array(count).fill(0);
+  const totalBy = new Array(count).fill(0);
+  let last = 0;
+  return (i) => (loadedNow, totalNow) => {
+    loadedBy[i] = loadedNow;
+    totalBy[i] = totalNow;
+    const now = performance.now();
+    const loadedSum = loadedBy.reduce((a, b) => a + b, 0);
+    const totalSum = totalBy.reduce((a, b) => a + b, 0);
+    if (now - last < 100 && loadedSum < totalSum) return;
+    last = now;
+    post({ status: 'loading', what, loaded: loadedSum, total: totalSum, phase: 'download' });
+  };
+}

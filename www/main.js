@@ -1,0 +1,237 @@
+// Wires the State, the views and the worker. No training happens on this thread.
+
+import { State } from './state.js';
+import { createControls } from './views/controls.js';
+import { createStatus } from './views/status.js';
+import { createCharts } from './views/chart.js';
+import { createResults, formatAccuracy } from './views/results.js';
+
+const DATASET_NAMES = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
+
+const { state, notices } = State.fromHash(location.hash);
+const status = createStatus();
+const results = createResults();
+const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
+
+let worker = null;
+let pageState = 'loading';
+let canStart = false; // data and teacher of state.dataset are loaded
+let loadPending = false;
+let loadedDataset = null;
+let backendFlag = state.get('backend');
+let teacherAccuracy = null;
+let trainSize = 60000;
+let runId = 0; // tags the messages of the current run
+let runEpochs = 1;
+
+const controls = createControls(document.getElementById('controls'), state, {
+  onNotice: (text) => status.notice(text),
+  onStart: start,
+  onPause: () => {
+    worker.postMessage({ command: 'pause' });
+    status.setText('Pausing after the current chunk…');
+  },
+  onResume: () => {
+    worker.postMessage({ command: 'resume' });
+    setPageState('running', 'Training…');
+  },
+  onReset: reset,
+  onCopy: copyLink,
+});
+
+function setPageState(next, text) {
+  pageState = next;
+  status.setState(next, text);
+  controls.setMode(next, canStart);
+}
+
+function writeHash() {
+  const hash = state.toHash();
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}
+
+/** Steps the current settings will take: the x range of the charts before a run reports its own. */
+function expectedSteps() {
+  return Math.ceil(trainSize / state.get('batch')) * state.get('epochs');
+}
+
+function clearRun() {
+  charts.clear();
+  charts.setTotalSteps(expectedSteps());
+  status.clearProgress();
+  results.clearFinal();
+}
+
+async function showCard(dataset) {
+  try {
+    const response = await fetch(`./models/${dataset}-teacher.json`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const card = await response.json();
+    if (state.get('dataset') === dataset) results.showCard(card);
+  } catch (e) {
+    if (state.get('dataset') === dataset) {
+      results.showCard(null);
+      status.notice(`teacher model card for ${DATASET_NAMES[dataset]} not available (${e.message})`);
+    }
+  }
+}
+
+function load() {
+  const dataset = state.get('dataset');
+  canStart = false;
+  loadPending = true;
+  loadedDataset = dataset;
+  teacherAccuracy = null;
+  clearRun();
+  results.clearTeacher();
+  charts.setTeacher(null);
+  status.resetBars(['data', 'teacher']);
+  setPageState('loading', `Loading ${DATASET_NAMES[dataset]}…`);
+  worker.postMessage({ command: 'load', dataset });
+  showCard(dataset);
+}
+
+function boot() {
+  if (worker) worker.terminate();
+  status.resetBars(['wasm', 'data', 'teacher']);
+  status.setBackend('…', 'starting the worker…');
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = (event) => onStatus(event.data);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    fail(`the worker failed: ${event.message || 'could not start it (see the console)'}`);
+  };
+  worker.onmessageerror = () => fail('a message from the worker could not be read');
+  worker.postMessage({ command: 'init', preferGpu: backendFlag !== 'cpu' });
+  load();
+}
+
+function fail(message) {
+  if (loadPending) canStart = false;
+  loadPending = false;
+  status.notice(message, 'error');
+  setPageState('error', `Error: ${message}`);
+}
+
+const RUN_MESSAGES = new Set(['progress', 'eval', 'paused', 'done']);
+
+function onStatus(msg) {
+  // A chunk that was in flight when Reset (or Start) was pressed may still report: ignore it.
+  if (RUN_MESSAGES.has(msg.status) && (msg.runId !== runId || (pageState !== 'running' && pageState !== 'paused'))) {
+    return;
+  }
+  switch (msg.status) {
+    case 'loading':
+      if (msg.what !== 'wasm') status.finishBar('wasm');
+      status.setBar(msg.what, msg.loaded, msg.total, msg.phase);
+      break;
+    case 'backend':
+      status.finishBar('wasm');
+      status.setBackend(msg.backend, msg.reason);
+      break;
+    case 'ready': {
+      status.setBackend(msg.backend, msg.reason);
+      // The worker confirms a Reset with 'ready'; a run started since then must not be disturbed.
+      if (!loadPending && (pageState === 'running' || pageState === 'paused')) break;
+      for (const what of ['wasm', 'data', 'teacher']) status.finishBar(what);
+      canStart = true;
+      loadPending = false;
+      teacherAccuracy = msg.teacher.testAccuracy;
+      results.showTeacherMeasured(msg.teacher);
+      charts.setTeacher(teacherAccuracy);
+      const d = msg.dataset;
+      if (d && d.train > 0) trainSize = d.train;
+      if (pageState !== 'running' && pageState !== 'paused') charts.setTotalSteps(expectedSteps());
+      const size = d && d.train ? ` (${d.train.toLocaleString('en-US')} train / ${d.test.toLocaleString('en-US')} test)` : '';
+      setPageState('ready', `Ready: ${DATASET_NAMES[loadedDataset] || loadedDataset}${size}, teacher ` +
+        `${formatAccuracy(teacherAccuracy)}. Press Start.`);
+      break;
+    }
+    case 'progress': {
+      const losses = msg.losses || [];
+      if (losses.length) charts.addLosses(msg.step - losses.length + 1, losses);
+      charts.setTotalSteps(msg.totalSteps);
+      status.setProgress({
+        step: msg.step,
+        totalSteps: msg.totalSteps,
+        epoch: `${msg.epoch + 1} / ${runEpochs}`, // the wasm counts epochs from 0
+        lastLoss: losses.length ? losses[losses.length - 1] : undefined,
+        stepsPerSec: msg.stepsPerSec,
+      });
+      if (pageState === 'running' && !/^Pausing/.test(document.getElementById('status').textContent)) {
+        status.setText(`Training: step ${msg.step} of ${msg.totalSteps}`);
+      }
+      break;
+    }
+    case 'eval':
+      charts.addEval(msg.step, msg.testAccuracy);
+      break;
+    case 'paused': {
+      const text = msg.reason && msg.reason !== 'paused' ? `Paused: ${msg.reason}` : 'Paused. Press Resume.';
+      if (msg.reason && msg.reason !== 'paused') status.notice(msg.reason, 'error');
+      setPageState('paused', text);
+      break;
+    }
+    case 'done':
+      charts.flush();
+      results.showFinal(msg);
+      setPageState('done', `Done: ${formatAccuracy(msg.testAccuracy)} test accuracy ` +
+        `(${msg.testErrors} errors of 10,000).`);
+      break;
+    case 'error':
+      fail(msg.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function start() {
+  if (!canStart) return;
+  clearRun();
+  setPageState('running', 'Starting…');
+  runId += 1;
+  const config = state.toConfig();
+  runEpochs = config.epochs;
+  worker.postMessage({ command: 'start', config, runId });
+}
+
+function reset() {
+  runId += 1;
+  worker.postMessage({ command: 'reset' });
+  clearRun();
+  charts.flush();
+  setPageState('ready', 'Reset. Press Start.');
+}
+
+async function copyLink() {
+  writeHash();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    status.notice('link copied: it reproduces this run');
+  } catch {
+    status.notice('could not copy: the link in the address bar reproduces this run');
+  }
+}
+
+/** Applies a settings change, from the form or the address bar. */
+function onStateChange() {
+  writeHash();
+  if (pageState === 'ready') charts.setTotalSteps(expectedSteps());
+  if (state.get('backend') !== backendFlag) {
+    backendFlag = state.get('backend');
+    boot();
+  } else if (state.get('dataset') !== loadedDataset) {
+    load();
+  }
+}
+
+state.subscribe(onStateChange);
+window.addEventListener('hashchange', () => {
+  for (const text of state.applyHash(location.hash)) status.notice(text);
+  controls.render();
+});
+
+for (const text of notices) status.notice(text);
+writeHash();
+boot();

@@ -1,0 +1,211 @@
+// The one State of the page: a declared schema of settings, parsed from and written to the URL hash, so that a
+// copied link reproduces a run (the seed included). Pure: no DOM access, importable from Node for tests.
+//
+// Every value that comes in (hash or form) goes through `coerce`: malformed values are ignored (the previous value
+// stays), out-of-range values are clamped, and each such event yields a plain-text notice. Notices are text, never
+// markup; the views render them with textContent.
+
+const MAX_HIDDEN_LAYERS = 4;
+const MAX_WIDTH = 4096;
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The settings. `key` is the name in the URL hash; `config` the field of the wasm `Lab.start` config (absent for
+ * settings that are not part of it).
+ */
+export const SCHEMA = Object.freeze({
+  dataset: { type: 'enum', values: ['mnist', 'fashion'], default: 'mnist', label: 'dataset' },
+  hidden: { type: 'widths', default: [128], label: 'student hidden widths', config: 'hidden' },
+  // alpha weighs the hard-label cross-entropy: 1 = no distillation (src/distill/hinton.rs).
+  alpha: { type: 'float', min: 0, max: 1, default: 0.5, label: 'α', config: 'alpha' },
+  tau: { type: 'float', min: 0.5, max: 20, default: 4, label: 'τ', config: 'tau' },
+  lr: { type: 'float', min: 1e-5, max: 1, default: 0.001, label: 'learning rate', config: 'lr' },
+  batch: { type: 'int', min: 1, max: 1024, default: 64, label: 'batch size', config: 'batchSize' },
+  epochs: { type: 'int', min: 1, max: 50, default: 1, label: 'epochs', config: 'epochs' },
+  seed: { type: 'int', min: 0, max: 4294967295, default: 1, label: 'seed', config: 'seed' },
+  eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
+  backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },
+});
+
+/** Keys in the order they are written to the hash. */
+export const KEYS = Object.freeze(Object.keys(SCHEMA));
+
+/** Shortens untrusted text for a notice (it is still shown as text only). */
+function quote(text) {
+  const s = String(text);
+  return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
+}
+
+function parseNumber(raw) {
+  const s = String(raw).trim();
+  if (!NUMBER_RE.test(s)) return NaN;
+  return Number(s);
+}
+
+/**
+ * Validates one raw value (string from the hash or a form, or an already typed value) for `key`.
+ * @returns {{value?: any, notice?: string}} no `value` when the input is unusable.
+ */
+export function coerce(key, raw) {
+  const spec = SCHEMA[key];
+  if (!spec) return { notice: `ignored unknown setting ${quote(key)}` };
+  const name = spec.label === key ? key : `${spec.label} (${key})`;
+  switch (spec.type) {
+    case 'enum': {
+      const v = String(raw).trim().toLowerCase();
+      if (spec.values.includes(v)) return { value: v };
+      return { notice: `ignored ${name} ${quote(raw)}: expected one of ${spec.values.join(', ')}` };
+    }
+    case 'int':
+    case 'float': {
+      let v = typeof raw === 'number' ? raw : parseNumber(raw);
+      if (!Number.isFinite(v)) return { notice: `ignored ${name} ${quote(raw)}: not a number` };
+      const notes = [];
+      if (spec.type === 'int' && !Number.isInteger(v)) {
+        v = Math.round(v);
+        notes.push(`rounded to ${v}`);
+      }
+      if (v < spec.min || v > spec.max) {
+        v = Math.min(spec.max, Math.max(spec.min, v));
+        notes.push(`out of range ${spec.min}–${spec.max}, using ${v}`);
+      }
+      if (notes.length) return { value: v, notice: `${name} ${quote(raw)}: ${notes.join('; ')}` };
+      return { value: v };
+    }
+    case 'widths': {
+      const list = Array.isArray(raw) ? raw.map(String) : String(raw).trim().split(/[\s,]+/).filter(Boolean);
+      if (list.length === 0 || (list.length === 1 && list[0].toLowerCase() === 'linear')) return { value: [] };
+      const widths = [];
+      for (const part of list) {
+        if (!/^\d+$/.test(part)) {
+          return { notice: `ignored ${name} ${quote(raw)}: expected widths like 800,800 or "linear"` };
+        }
+        widths.push(Number(part));
+      }
+      const notes = [];
+      const clamped = widths.slice(0, MAX_HIDDEN_LAYERS).map((w) => Math.min(MAX_WIDTH, Math.max(1, w)));
+      if (widths.length > MAX_HIDDEN_LAYERS) notes.push(`at most ${MAX_HIDDEN_LAYERS} hidden layers`);
+      if (clamped.some((w, i) => w !== widths[i])) notes.push(`each width must be 1–${MAX_WIDTH}`);
+      if (notes.length) return { value: clamped, notice: `${name} ${quote(raw)}: ${notes.join('; ')}, using ${clamped.join(',')}` };
+      return { value: widths };
+    }
+    default:
+      throw new Error(`schema: unknown type ${spec.type}`);
+  }
+}
+
+/** Writes one value as it appears in the hash and in the form. */
+export function format(key, value) {
+  if (SCHEMA[key].type === 'widths') return value.length ? value.join(',') : 'linear';
+  return String(value);
+}
+
+function defaults() {
+  const out = {};
+  for (const key of KEYS) {
+    const d = SCHEMA[key].default;
+    out[key] = Array.isArray(d) ? d.slice() : d;
+  }
+  return out;
+}
+
+export class State {
+  /** @param {object} [values] typed values; missing keys take their defaults. Not validated: use fromHash/set. */
+  constructor(values = {}) {
+    this.values = { ...defaults(), ...values };
+    this.listeners = new Set();
+  }
+
+  /**
+   * Parses a URL hash ("#a=1&b=2" or "a=1&b=2"). Never throws.
+   * @returns {{state: State, notices: string[]}}
+   */
+  static fromHash(hash) {
+    const state = new State();
+    const notices = state.applyHash(hash);
+    return { state, notices };
+  }
+
+  /** Resets to the defaults, then applies the hash. @returns {string[]} notices. */
+  applyHash(hash) {
+    const notices = [];
+    const next = defaults();
+    const text = String(hash ?? '').replace(/^#/, '');
+    for (const part of text.split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const rawKey = eq < 0 ? part : part.slice(0, eq);
+      const rawValue = eq < 0 ? '' : part.slice(eq + 1);
+      let key;
+      let value;
+      try {
+        key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
+        value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+      } catch {
+        notices.push(`ignored malformed part of the link ${quote(part)}`);
+        continue;
+      }
+      if (!Object.hasOwn(SCHEMA, key)) {
+        notices.push(`ignored unknown setting ${quote(key)}`);
+        continue;
+      }
+      const r = coerce(key, value);
+      if (r.notice) notices.push(r.notice);
+      if ('value' in r) next[key] = r.value;
+    }
+    this.values = next;
+    this.emit();
+    return notices;
+  }
+
+  /** The hash that reproduces this state: every setting, optional ones only when not at their default. */
+  toHash() {
+    const parts = [];
+    for (const key of KEYS) {
+      const spec = SCHEMA[key];
+      const value = this.values[key];
+      if (spec.optional && format(key, value) === format(key, spec.default)) continue;
+      parts.push(`${key}=${encodeURIComponent(format(key, value)).replace(/%2C/g, ',')}`);
+    }
+    return '#' + parts.join('&');
+  }
+
+  get(key) {
+    if (!Object.hasOwn(SCHEMA, key)) throw new Error(`unknown setting ${key}`);
+    const v = this.values[key];
+    return Array.isArray(v) ? v.slice() : v;
+  }
+
+  /**
+   * Sets one setting from a raw value. An unusable value leaves the setting unchanged.
+   * @returns {{changed: boolean, notice?: string}}
+   */
+  set(key, raw) {
+    const r = coerce(key, raw);
+    if (!('value' in r)) return { changed: false, notice: r.notice };
+    const changed = format(key, r.value) !== format(key, this.values[key]);
+    this.values[key] = r.value;
+    if (changed) this.emit();
+    return { changed, notice: r.notice };
+  }
+
+  /** The config object for `Lab.start`. */
+  toConfig() {
+    const config = {};
+    for (const key of KEYS) {
+      const field = SCHEMA[key].config;
+      if (field) config[field] = this.get(key);
+    }
+    return config;
+  }
+
+  /** Calls `fn(state)` after every change. @returns {() => void} unsubscribe. */
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  emit() {
+    for (const fn of this.listeners) fn(this);
+  }
+}

@@ -1,0 +1,134 @@
+// Two live uPlot charts: training loss per step, and test accuracy per evaluation with the teacher as a reference.
+
+import uPlot from '../vendor/uplot/uPlot.esm.js';
+
+const COLORS = { loss: '#56b4e9', smooth: '#0072b2', student: '#009e73', teacher: '#e69f00' };
+const HEIGHT = 220;
+const REDRAW_MS = 250;
+const SMOOTHING = 0.95; // exponential moving average of the loss
+
+function widthOf(box) {
+  return Math.max(200, Math.floor(box.clientWidth || 300));
+}
+
+function pct(u, values) {
+  return values.map((v) => (v == null ? '' : `${v.toFixed(1)}%`));
+}
+
+export function createCharts(lossBox, accBox) {
+  const loss = { x: [], y: [], smooth: [], ema: null };
+  const acc = { points: new Map(), teacher: null, total: 0 };
+
+  const lossPlot = new uPlot(
+    {
+      width: widthOf(lossBox),
+      height: HEIGHT,
+      scales: { x: { time: false } },
+      axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+      series: [
+        { label: 'step' },
+        { label: 'loss', stroke: COLORS.loss, width: 1, points: { show: false } },
+        { label: 'smoothed', stroke: COLORS.smooth, width: 2, points: { show: false } },
+      ],
+      cursor: { drag: { x: true, y: false } },
+    },
+    [[], [], []],
+    lossBox,
+  );
+
+  const accPlot = new uPlot(
+    {
+      width: widthOf(accBox),
+      height: HEIGHT,
+      scales: {
+        x: { time: false },
+        y: { range: (u, min, max) => [Math.max(0, Math.floor((min ?? 90) - 2)), 100] },
+      },
+      axes: [{ label: 'step' }, { label: 'test accuracy (%)', size: 72, values: pct }],
+      series: [
+        { label: 'step' },
+        { label: 'student', stroke: COLORS.student, width: 2, spanGaps: true, points: { show: true, size: 6 } },
+        { label: 'teacher', stroke: COLORS.teacher, width: 2, dash: [8, 5], points: { show: false } },
+      ],
+    },
+    [[], [], []],
+    accBox,
+  );
+
+  let pending = false;
+  let lastDraw = 0;
+
+  function draw() {
+    pending = false;
+    lastDraw = performance.now();
+    lossPlot.setData([loss.x, loss.y, loss.smooth]);
+    const xs = new Set([0, ...acc.points.keys()]);
+    if (acc.total > 0) xs.add(acc.total);
+    const x = [...xs].sort((a, b) => a - b);
+    const student = x.map((s) => (acc.points.has(s) ? acc.points.get(s) : null));
+    const teacher = x.map(() => acc.teacher);
+    accPlot.setData([x, student, teacher]);
+  }
+
+  /** Redraws at most every REDRAW_MS, on an animation frame. */
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    const wait = Math.max(0, REDRAW_MS - (performance.now() - lastDraw));
+    setTimeout(() => requestAnimationFrame(draw), wait);
+  }
+
+  const observer = new ResizeObserver(() => {
+    lossPlot.setSize({ width: widthOf(lossBox), height: HEIGHT });
+    accPlot.setSize({ width: widthOf(accBox), height: HEIGHT });
+  });
+  observer.observe(lossBox);
+  observer.observe(accBox);
+
+  return {
+    /** Appends the losses of steps (firstStep, firstStep+1, …). Non-finite losses show as gaps. */
+    addLosses(firstStep, losses) {
+      for (let i = 0; i < losses.length; i++) {
+        const v = losses[i];
+        const finite = Number.isFinite(v);
+        if (finite) loss.ema = loss.ema === null ? v : SMOOTHING * loss.ema + (1 - SMOOTHING) * v;
+        loss.x.push(firstStep + i);
+        loss.y.push(finite ? v : null);
+        loss.smooth.push(loss.ema);
+      }
+      schedule();
+    },
+
+    /** @param {number} accuracy 0..1 */
+    addEval(step, accuracy) {
+      acc.points.set(step, accuracy * 100);
+      schedule();
+    },
+
+    setTotalSteps(total) {
+      acc.total = total;
+      schedule();
+    },
+
+    /** @param {number|null} accuracy 0..1 */
+    setTeacher(accuracy) {
+      acc.teacher = accuracy == null ? null : accuracy * 100;
+      schedule();
+    },
+
+    /** Draws now (at the end of a run, so that the last points show at once). */
+    flush() {
+      draw();
+    },
+
+    clear() {
+      loss.x = [];
+      loss.y = [];
+      loss.smooth = [];
+      loss.ema = null;
+      acc.points.clear();
+      acc.total = 0;
+      schedule();
+    },
+  };
+}

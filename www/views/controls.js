@@ -1,0 +1,67 @@
+// The settings form and the Start / Pause / Reset buttons. Reads and writes only through the State.
+
+import { KEYS, format } from '../state.js';
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {import('../state.js').State} state
+ * @param {{onNotice: (text: string) => void, onStart: () => void, onPause: () => void, onResume: () => void,
+ *          onReset: () => void, onCopy: () => void}} handlers
+ */
+export function createControls(form, state, handlers) {
+  const inputs = {};
+  for (const key of KEYS) {
+    const el = form.elements.namedItem(key);
+    if (el) inputs[key] = el;
+  }
+  const buttons = {
+    start: form.querySelector('#btn-start'),
+    pause: form.querySelector('#btn-pause'),
+    reset: form.querySelector('#btn-reset'),
+    copy: form.querySelector('#btn-copy'),
+  };
+  let paused = false;
+
+  /** Writes the state into the form (after a hash change, or to show a clamped value). */
+  function render() {
+    for (const [key, el] of Object.entries(inputs)) {
+      const text = format(key, state.get(key));
+      if (el.value !== text) el.value = text;
+    }
+  }
+
+  for (const [key, el] of Object.entries(inputs)) {
+    el.addEventListener('change', () => {
+      const { notice } = state.set(key, el.value);
+      if (notice) handlers.onNotice(notice);
+      render();
+    });
+  }
+  // Enter in a text field applies the value instead of submitting the form.
+  form.addEventListener('submit', (event) => event.preventDefault());
+
+  buttons.start.addEventListener('click', () => handlers.onStart());
+  buttons.pause.addEventListener('click', () => (paused ? handlers.onResume() : handlers.onPause()));
+  buttons.reset.addEventListener('click', () => handlers.onReset());
+  buttons.copy.addEventListener('click', () => handlers.onCopy());
+
+  /**
+   * Enables what makes sense in a page state.
+   * @param {string} pageState loading|ready|running|paused|done|error
+   * @param {boolean} canStart data and teacher are loaded
+   */
+  function setMode(pageState, canStart) {
+    const busy = pageState === 'running' || pageState === 'paused';
+    paused = pageState === 'paused';
+    buttons.start.disabled = !canStart || busy || pageState === 'loading';
+    buttons.pause.disabled = !busy;
+    buttons.pause.textContent = paused ? 'Resume' : 'Pause';
+    buttons.pause.setAttribute('aria-pressed', String(paused));
+    buttons.reset.disabled = !(busy || pageState === 'done' || (pageState === 'error' && canStart));
+    // Settings are locked while a run exists; the dataset too, since changing it reloads everything.
+    for (const el of Object.values(inputs)) el.disabled = busy || pageState === 'loading';
+  }
+
+  render();
+  return { render, setMode };
+}

@@ -1,0 +1,109 @@
+// Status panel: page state, loading bars, backend badge, live step/loss, notices. Text only (textContent).
+
+const $ = (id) => document.getElementById(id);
+
+const BAR_NAMES = { wasm: 'WebAssembly', data: 'Images & labels', teacher: 'Soft labels' };
+const MAX_NOTICES = 8;
+
+function megabytes(bytes) {
+  return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+}
+
+/** Formats a loss for display: finite numbers with 4 significant digits, anything else as-is ("NaN", "Infinity"). */
+export function formatLoss(x) {
+  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
+}
+
+export function createStatus() {
+  const el = {
+    status: $('status'),
+    badge: $('backend-badge'),
+    backend: $('backend'),
+    reason: $('backend-reason'),
+    step: $('step'),
+    totalSteps: $('total-steps'),
+    epoch: $('epoch'),
+    lastLoss: $('last-loss'),
+    rate: $('rate'),
+    notices: $('notices'),
+  };
+
+  return {
+    /** Sets document.body.dataset.state (a stable hook for tests) and the status line. */
+    setState(state, text) {
+      document.body.dataset.state = state;
+      if (text !== undefined) el.status.textContent = text;
+    },
+
+    setText(text) {
+      el.status.textContent = text;
+    },
+
+    /** @param {string} backend 'webgpu' or 'cpu' (anything else is shown as given) */
+    setBackend(backend, reason) {
+      const names = { webgpu: 'WebGPU', cpu: 'CPU (wasm)' };
+      const key = String(backend).toLowerCase();
+      el.badge.dataset.backend = names[key] ? key : 'unknown';
+      el.backend.textContent = names[key] || String(backend);
+      el.reason.textContent = reason || '';
+    },
+
+    /** @param {'wasm'|'data'|'teacher'} what */
+    setBar(what, loaded, total, phase) {
+      const bar = $(`bar-${what}`);
+      const text = $(`bar-${what}-text`);
+      if (!bar) return;
+      const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
+      bar.value = fraction;
+      let label;
+      if (phase === 'decode') label = 'decoding…';
+      else if (phase === 'compile') label = 'compiling…';
+      else label = total > 0 ? `${megabytes(loaded)} / ${megabytes(total)} MB` : `${megabytes(loaded)} MB`;
+      text.textContent = label;
+      bar.closest('.bar').dataset.done = 'false';
+      this.setText(`Loading ${BAR_NAMES[what] || what}…`);
+    },
+
+    finishBar(what, label = 'ready') {
+      const bar = $(`bar-${what}`);
+      if (!bar) return;
+      bar.value = 1;
+      $(`bar-${what}-text`).textContent = label;
+      bar.closest('.bar').dataset.done = 'true';
+    },
+
+    resetBars(whats) {
+      for (const what of whats) {
+        const bar = $(`bar-${what}`);
+        bar.value = 0;
+        $(`bar-${what}-text`).textContent = 'waiting';
+        bar.closest('.bar').dataset.done = 'false';
+      }
+    },
+
+    setProgress({ step, totalSteps, epoch, lastLoss, stepsPerSec }) {
+      el.step.textContent = String(step);
+      if (totalSteps !== undefined) el.totalSteps.textContent = String(totalSteps);
+      if (epoch !== undefined) el.epoch.textContent = String(epoch);
+      if (lastLoss !== undefined) el.lastLoss.textContent = formatLoss(lastLoss);
+      if (stepsPerSec !== undefined) el.rate.textContent = stepsPerSec > 0 ? stepsPerSec.toFixed(1) : '–';
+    },
+
+    clearProgress() {
+      el.step.textContent = '0';
+      el.totalSteps.textContent = '–';
+      el.epoch.textContent = '–';
+      el.lastLoss.textContent = '–';
+      el.rate.textContent = '–';
+    },
+
+    /** Adds a plain-text notice (newest first); `kind` 'error' styles it as an error. */
+    notice(text, kind = 'info') {
+      const li = document.createElement('li');
+      li.textContent = text;
+      if (kind === 'error') li.className = 'error';
+      el.notices.prepend(li);
+      while (el.notices.children.length > MAX_NOTICES) el.notices.lastElementChild.remove();
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// Module worker: the wasm (and so all training) runs here, never on the page's thread.
+// Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
+//
+// In:  init {preferGpu} | load {dataset} | start {config, runId} | pause | resume | reset
+// Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
+//      | ready {backend, reason, dataset, teacher} | error {message}
+//      and, tagged with the runId given to start so that the page can drop late ones from an older run:
+//      progress {step, totalSteps, epoch, losses, stepsPerSec} | eval {step, testAccuracy, testErrors, testLoss}
+//      | paused {reason} | done {step, testAccuracy, testErrors, wallSeconds, stepsPerSec}
+//      (epoch is 0-based, as the wasm reports it)
+
+import { fetchBytes, progressReporter } from './fetch.js';
+
+const DATA_DIRS = { mnist: 'mnist', fashion: 'fashion-mnist' };
+const DATA_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
+/** Target wall time of one training chunk: long enough to amortise the call, short enough for a snappy pause. */
+const CHUNK_MS = 75;
+
+let lab = null;
+let backend = null; // {backend, reason}
+let loaded = null; // {dataset, teacher}
+let run = null; // the active training run, see train()
+let pauseNext = false;
+let initFailed = false;
+let queue = Promise.resolve();
+
+const post = (msg) => self.postMessage(msg);
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const messageOf = (e) => (e && e.message ? e.message : String(e));
+
+self.onmessage = (event) => {
+  const msg = event.data || {};
+  switch (msg.command) {
+    // Pause and resume act at once, between two chunks of the running loop.
+    // A pause that arrives before a queued start has begun applies to that start.
+    case 'pause':
+      if (run && !run.cancelled) run.pauseRequested = true;
+      else pauseNext = true;
+      return;
+    case 'resume':
+      pauseNext = false;
+      if (run && !run.cancelled) {
+        run.pauseRequested = false;
+        if (run.wake) run.wake();
+      }
+      return;
+    case 'reset':
+      pauseNext = false;
+      stopRun();
+      return enqueue(async () => {
+        await waitRunEnded();
+        if (loaded) post({ status: 'ready', ...backend, ...loaded });
+      });
+    case 'init':
+      return enqueue(() => init(msg.preferGpu !== false));
+    case 'load':
+      stopRun();
+      return enqueue(() => load(msg.dataset));
+    case 'start':
+      pauseNext = false;
+      stopRun();
+      return enqueue(() => start(msg.config, msg.runId));
+    default:
+      post({ status: 'error', message: `worker: unknown command ${JSON.stringify(msg.command)}` });
+  }
+};
+
+/** Runs commands that touch the Lab one at a time; an exception becomes an error status. */
+function enqueue(job) {
+  queue = queue.then(job).catch((e) => post({ status: 'error', message: messageOf(e) }));
+}
+
+function stopRun() {
+  if (!run) return;
+  run.cancelled = true;
+  if (run.wake) run.wake();
+}
+
+async function waitRunEnded() {
+  if (run) await run.ended;
+  run = null;
+}
+
+async function init(preferGpu) {
+  initFailed = true; // until it succeeds; a later load then stays quiet instead of repeating the error
+  let why = null;
+  if (!preferGpu) why = 'CPU requested by backend=cpu in the link';
+  else if (!self.navigator.gpu) why = 'no WebGPU in this browser (navigator.gpu missing)';
+  else {
+    try {
+      const adapter = await self.navigator.gpu.requestAdapter();
+      if (!adapter) why = 'no WebGPU adapter (requestAdapter() returned null)';
+    } catch (e) {
+      why = `WebGPU adapter request failed (${messageOf(e)})`;
+    }
+  }
+
+  let wasm;
+  try {
+    wasm = await import('./pkg/distill_lab.js');
+  } catch (e) {
+    throw new Error(`could not load the wasm module pkg/distill_lab.js (build it first: make wasm): ${messageOf(e)}`);
+  }
+  const report = progressReporter(post, 'wasm', 1);
+  const bytes = await fetchBytes(new URL('./pkg/distill_lab_bg.wasm', import.meta.url), report(0));
+  post({ status: 'loading', what: 'wasm', loaded: bytes.length, total: bytes.length, phase: 'compile' });
+  await wasm.default({ module_or_path: bytes });
+
+  lab = await wasm.Lab.create(why === null);
+  const reason = why === null ? lab.backendReason : `${why} – using the CPU (wasm)`;
+  backend = { backend: lab.backend, reason };
+  initFailed = false;
+  post({ status: 'backend', ...backend });
+}
+
+async function load(dataset) {
+  await waitRunEnded();
+  if (!lab && initFailed) return;
+  if (!lab) throw new Error('the wasm is not initialised');
+  const dir = DATA_DIRS[dataset];
+  if (!dir) throw new Error(`unknown dataset ${JSON.stringify(dataset)}`);
+  loaded = null;
+
+  const report = progressReporter(post, 'data', DATA_FILES.length);
+  const teacherReport = progressReporter(post, 'teacher', 1);
+  const [files, logits] = await Promise.all([
+    Promise.all(DATA_FILES.map((name, i) => fetchBytes(`./data/${dir}/${name}`, report(i)))),
+    fetchBytes(`./models/${dataset}-teacher.logits.safetensors`, teacherReport(0)),
+  ]);
+
+  post({ status: 'loading', what: 'data', loaded: 1, total: 1, phase: 'decode' });
+  await tick();
+  const info = lab.loadDataset(dataset, ...files);
+  post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
+  await tick();
+  const teacher = lab.loadTeacher(logits);
+  loaded = {
+    dataset: { name: info.name ?? dataset, train: info.train, test: info.test, classNames: info.classNames },
+    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors },
+  };
+  post({ status: 'ready', ...backend, ...loaded });
+}
+
+async function start(config, id = 0) {
+  await waitRunEnded();
+  if (!lab || !loaded) throw new Error('load a dataset and its teacher before starting');
+  lab.start(config);
+  run = { id, config, cancelled: false, pauseRequested: pauseNext, wake: null };
+  pauseNext = false;
+  run.ended = train(run).catch((e) => post({ status: 'error', message: messageOf(e) }));
+}
+
+async function evaluate(run, stats) {
+  const t0 = performance.now();
+  const e = await lab.evaluate();
+  stats.evalMs += performance.now() - t0;
+  post({ status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss });
+  return e;
+}
+
+/** The training loop: chunks of `trainSteps(k)`, k adapted to ~CHUNK_MS, yielding to the event loop between them. */
+async function train(run) {
+  // evalEvery 0: evaluate only at the end.
+  const evalEvery = run.config.evalEvery > 0 ? Math.floor(run.config.evalEvery) : Infinity;
+  const stats = { trainMs: 0, evalMs: 0, steps: 0 };
+  let activeMs = 0; // wall time not spent paused
+  let k = 1;
+  let step = 0;
+  let rate = 0;
+  let segment = performance.now();
+
+  while (!run.cancelled) {
+    if (run.pauseRequested) {
+      activeMs += performance.now() - segment;
+      post({ status: 'paused', runId: run.id, reason: run.pauseReason || 'paused' });
+      run.pauseReason = null;
+      await new Promise((resolve) => (run.wake = resolve));
+      run.wake = null;
+      segment = performance.now();
+      continue;
+    }
+
+    // Stop each chunk at the next evaluation boundary so that evaluations land on multiples of evalEvery.
+    const nextEval = (Math.floor(step / evalEvery) + 1) * evalEvery;
+    const n = Math.max(1, Math.min(k, nextEval - step));
+    const t0 = performance.now();
+    const r = await lab.trainSteps(n);
+    const dt = performance.now() - t0;
+    const done = r.step - step;
+    step = r.step;
+    stats.trainMs += dt;
+    stats.steps += done;
+    if (done > 0) {
+      const chunkRate = (done * 1000) / Math.max(dt, 1e-3);
+      rate = rate === 0 ? chunkRate : 0.7 * rate + 0.3 * chunkRate;
+      // Aim the next chunk at CHUNK_MS; grow at most 2x at a time.
+      k = Math.max(1, Math.min(k * 2, Math.round((chunkRate * CHUNK_MS) / 1000)));
+    }
+    const losses = r.losses instanceof Float32Array ? r.losses : Float32Array.from(r.losses ?? []);
+    post({ status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, stepsPerSec: rate });
+
+    if (r.nanPaused) {
+      run.pauseRequested = true;
+      run.pauseReason = r.message || 'a loss was NaN or infinite: paused, the last good weights were restored';
+      continue;
+    }
+    if (run.cancelled) break;
+    if (r.finished || step >= nextEval) {
+      const e = await evaluate(run, stats);
+      if (r.finished) {
+        activeMs += performance.now() - segment;
+        post({
+          status: 'done',
+          runId: run.id,
+          step,
+          testAccuracy: e.testAccuracy,
+          testErrors: e.testErrors,
+          wallSeconds: activeMs / 1000,
+          stepsPerSec: stats.trainMs > 0 ? (stats.steps * 1000) / stats.trainMs : 0,
+        });
+        return;
+      }
+    }
+    await tick();
+  }
+}
