@@ -40,8 +40,7 @@ fn bad_weight_files_give_clear_errors() {
     let err = |b: &[u8], want: Option<&str>| {
         let expect = want.map(|w| ModelSpec::parse(w).unwrap());
         load_weights("model.safetensors", b, expect.as_ref(), &device)
-            .err()
-            .expect("must fail")
+            .expect_err("must fail")
             .to_string()
     };
     assert!(err(&bytes[..bytes.len() - 7], None).contains("not a valid safetensors"));
