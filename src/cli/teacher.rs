@@ -68,7 +68,7 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let card = json!({
         "dataset": name,
         "architecture": spec.to_string(),
-        "description": describe(&spec.to_string()),
+        "description": spec.describe(),
         "parameters": spec.num_params(),
         "test_accuracy": acc,
         "test_errors": errors,
@@ -87,16 +87,4 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     )?;
     eprintln!("wrote {}/{name}-teacher.{{safetensors,logits.safetensors,json}}: test accuracy {:.2}% ({errors} errors)", a.out.display(), acc * 100.0);
     Ok(())
-}
-
-fn describe(spec: &str) -> String {
-    if let Some(rest) = spec.strip_prefix("cnn:") {
-        let p: Vec<&str> = rest.split(',').collect();
-        format!(
-            "conv3x3({}) → ReLU → maxpool2 → conv3x3({}) → ReLU → maxpool2 → dense({}) → ReLU → dropout → dense(10)",
-            p[0], p[1], p[2]
-        )
-    } else {
-        format!("multilayer perceptron {spec}")
-    }
 }

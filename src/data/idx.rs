@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use crate::{err, Error, Result};
+use crate::{err, Result};
 
 /// The largest decompressed IDX file we accept (64 MiB; the MNIST training images are 47 MB).
 pub const MAX_DECOMPRESSED: usize = 64 << 20;
@@ -137,10 +137,4 @@ pub fn parse_idx_labels(name: &str, bytes: &[u8], classes: usize) -> Result<Vec<
         ));
     }
     Ok(labels)
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::new(e.to_string())
-    }
 }

@@ -91,11 +91,16 @@ impl ModelSpec {
         shapes
     }
 
-    /// Number of conv layers at the front of [`layer_shapes`](Self::layer_shapes).
-    pub fn conv_layers(&self) -> usize {
+    /// A one-line description of the layers, for model cards.
+    pub fn describe(&self) -> String {
         match self {
-            Self::Mlp { .. } => 0,
-            Self::Cnn { .. } => 2,
+            Self::Mlp { hidden } if hidden.is_empty() => "linear classifier 784 → 10".into(),
+            Self::Mlp { .. } => format!("multilayer perceptron {self} with ReLU"),
+            Self::Cnn { channels, hidden } => format!(
+                "conv3x3({}) → ReLU → maxpool2 → conv3x3({}) → ReLU → maxpool2 → dense({hidden}) \
+                 → ReLU → dropout → dense(10)",
+                channels[0], channels[1]
+            ),
         }
     }
 }
@@ -129,6 +134,11 @@ mod tests {
         assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(), 7850);
         let c = ModelSpec::parse("cnn:32,64,256").unwrap();
         assert_eq!(c.to_string(), "cnn:32,64,256");
+        assert_eq!(
+            c.describe(),
+            "conv3x3(32) → ReLU → maxpool2 → conv3x3(64) → ReLU → maxpool2 → dense(256) → ReLU \
+             → dropout → dense(10)"
+        );
         assert_eq!(
             c.num_params(),
             32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 256 + 256 + 2570

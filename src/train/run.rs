@@ -127,11 +127,6 @@ impl Run {
         self.step >= self.total_steps
     }
 
-    /// The examples of the batch that step `self.step` will train on, without consuming it.
-    pub fn peek_batch(&self) -> Vec<usize> {
-        self.batcher.clone().next_batch()
-    }
-
     fn loss(&mut self, indices: &[usize]) -> Tensor<1> {
         let b = indices.len();
         let mut x = self.data.train.inputs(indices);
