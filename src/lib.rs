@@ -1,8 +1,9 @@
 //! distill-lab: a knowledge-distillation lab whose core runs natively and in the browser.
 //!
-//! The core (`data`, `model`, `distill`, `train`) knows nothing of the browser; `web` is the
+//! The core (`data`, `model`, `distill`, `train`, `analysis`) knows nothing of the browser; `web` is the
 //! only module that touches wasm-bindgen.
 
+pub mod analysis;
 pub mod backend;
 pub mod data;
 pub mod distill;

@@ -62,6 +62,40 @@ impl Rng {
     }
 }
 
+/// An order-sensitive 64-bit fingerprint (FNV-1a over 64-bit words): equal inputs give equal
+/// fingerprints, so two runs can show they started from the same weights and saw the same
+/// batches without shipping them around.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint(u64);
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fingerprint {
+    /// Mixes one word in.
+    pub fn add(&mut self, word: u64) {
+        for b in word.to_le_bytes() {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    /// Mixes in the bit patterns of `values`.
+    pub fn add_f32s(&mut self, values: &[f32]) {
+        for v in values {
+            self.add(u64::from(v.to_bits()));
+        }
+    }
+
+    /// Sixteen hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! Command-line interface (clap). Every flag maps onto [`TrainConfig`].
 
+mod analyze;
 mod run_loop;
 mod teacher;
 
@@ -27,6 +28,11 @@ enum Command {
     TrainTeacher(TeacherArgs),
     /// Train a student from a bundled teacher's soft labels (or on hard labels with --hard).
     Distill(DistillArgs),
+    /// Analyses of the teacher, as shown in the page.
+    #[command(subcommand)]
+    Analyze(analyze::Analysis),
+    /// Reports a student's weights file (e.g. exported from the page) on the test set.
+    Evaluate(analyze::EvaluateArgs),
 }
 
 /// Flags shared by every training command.
@@ -142,6 +148,8 @@ pub fn main() -> Result<()> {
     match Cli::parse().command {
         Command::TrainTeacher(a) => teacher::train_teacher(a),
         Command::Distill(a) => distill(a),
+        Command::Analyze(a) => analyze::analyze(a),
+        Command::Evaluate(a) => analyze::evaluate(a),
     }
 }
 

@@ -4,8 +4,10 @@ mod augment;
 mod batch;
 mod dataset;
 mod idx;
+mod preprocess;
 
 pub use augment::jitter;
 pub use batch::Batcher;
 pub use dataset::{Dataset, DatasetKind, Split, CLASSES, FILES, PIXELS};
 pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
+pub use preprocess::mnist_like;

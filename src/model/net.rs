@@ -4,7 +4,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{conv2d, linear, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 
 use super::ModelSpec;
 use crate::rng::Rng;
@@ -26,9 +26,14 @@ pub struct Net {
 impl Net {
     /// A freshly initialised network of architecture `spec` on `device`.
     pub fn init(spec: &ModelSpec, seed: u64, device: &Device) -> Self {
+        Self::from_host(spec, Self::init_host(spec, seed), device)
+            .expect("shapes come from the spec")
+    }
+
+    /// The initial weights [`Net::init`] uploads, as host `(weight, bias)` pairs.
+    pub fn init_host(spec: &ModelSpec, seed: u64) -> Vec<(Vec<f32>, Vec<f32>)> {
         let mut rng = Rng::stream(seed, "init");
-        let tensors = spec
-            .layer_shapes()
+        spec.layer_shapes()
             .into_iter()
             .map(|(shape, bias)| {
                 let fan_in: usize = if shape.len() == 4 {
@@ -42,8 +47,7 @@ impl Net {
                 let b: Vec<f32> = (0..bias).map(|_| rng.uniform(-bound, bound)).collect();
                 (w, b)
             })
-            .collect();
-        Self::from_host(spec, tensors, device).expect("shapes come from the spec")
+            .collect()
     }
 
     /// A network built from host weights, one `(weight, bias)` pair per layer of
@@ -134,6 +138,26 @@ impl Net {
             }
         }
         h
+    }
+
+    /// The squared L2 norm of the gradient over every parameter, `[1]` (parameters without a
+    /// gradient count as 0).
+    pub fn grad_sq_norm(&self, grads: &Gradients) -> Tensor<1> {
+        let sq = |g: Option<Tensor<1>>| g.map(|g| (g.clone() * g).sum());
+        let mut parts: Vec<Tensor<1>> = Vec::new();
+        for w in &self.conv_w {
+            parts.extend(sq(w.val().grad(grads).map(|g| g.reshape([-1]))));
+        }
+        for w in &self.fc_w {
+            parts.extend(sq(w.val().grad(grads).map(|g| g.reshape([-1]))));
+        }
+        for b in self.conv_b.iter().chain(&self.fc_b) {
+            parts.extend(sq(b.val().grad(grads)));
+        }
+        match parts.is_empty() {
+            true => Tensor::zeros([1], &self.fc_b[0].val().device()),
+            false => Tensor::cat(parts, 0).sum(),
+        }
     }
 
     /// The weights as host tensors, one `(weight, bias)` pair per layer (async read back).

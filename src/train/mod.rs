@@ -9,4 +9,4 @@ mod run;
 
 pub use config::{Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
-pub use run::{predict, ChunkReport, Run};
+pub use run::{predict, race, ChunkReport, Run};

@@ -11,7 +11,7 @@ use super::{evaluate_logits, Evaluation, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::distill::{cross_entropy, hinton_loss};
 use crate::model::{read_f32, ModelSpec, Net, TeacherLogits};
-use crate::rng::Rng;
+use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
 type Optim = burn::optim::ModuleOptimizer;
@@ -47,6 +47,8 @@ pub struct Run {
     total_steps: usize,
     data: Arc<Dataset>,
     teacher: Option<Arc<TeacherLogits>>,
+    init_fingerprint: Fingerprint,
+    batch_fingerprint: Fingerprint,
 }
 
 impl Run {
@@ -63,8 +65,16 @@ impl Run {
             t.check_matches(&data)?;
         }
         let device = device.clone().autodiff();
-        let model = Net::init(&spec, config.seed, &device);
-        Ok(Self::with_model(config, spec, model, data, teacher, device))
+        let host = Net::init_host(&spec, config.seed);
+        let mut init = Fingerprint::default();
+        for (w, b) in &host {
+            init.add_f32s(w);
+            init.add_f32s(b);
+        }
+        let model = Net::from_host(&spec, host, &device)?;
+        let mut run = Self::with_model(config, spec, model, data, teacher, device);
+        run.init_fingerprint = init;
+        Ok(run)
     }
 
     /// A run starting from the given weights (already on `device`).
@@ -94,7 +104,25 @@ impl Run {
             total_steps,
             data,
             teacher,
+            init_fingerprint: Fingerprint::default(),
+            batch_fingerprint: Fingerprint::default(),
         }
+    }
+
+    /// Fingerprint of the initial weights (of [`Net::init_host`]; the empty fingerprint for a
+    /// run made [`Run::with_model`]).
+    pub fn init_fingerprint(&self) -> Fingerprint {
+        self.init_fingerprint
+    }
+
+    /// Fingerprint of every batch of example indices trained on so far, in order.
+    pub fn batch_fingerprint(&self) -> Fingerprint {
+        self.batch_fingerprint
+    }
+
+    /// Whether this run learns from a teacher (else from hard labels only).
+    pub fn has_teacher(&self) -> bool {
+        self.teacher.is_some()
     }
 
     /// The architecture.
@@ -161,10 +189,15 @@ impl Run {
             self.batcher.clone(),
             self.aug_rng.clone(),
             self.step,
+            self.batch_fingerprint,
         );
         let mut losses = Vec::new();
         while losses.len() < n && !self.finished() {
             let indices = self.batcher.next_batch();
+            self.batch_fingerprint.add(indices.len() as u64);
+            for &i in &indices {
+                self.batch_fingerprint.add(i as u64);
+            }
             let loss = self.loss(&indices);
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
             let lr = self.config.lr_at(self.step, self.total_steps);
@@ -193,6 +226,7 @@ impl Run {
                 self.batcher,
                 self.aug_rng,
                 self.step,
+                self.batch_fingerprint,
             ) = snapshot;
             report.nan_paused = Some(format!(
                 "the loss became {bad} at step {}; paused with the weights of step {} \
@@ -208,11 +242,33 @@ impl Run {
         Ok(report)
     }
 
+    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, 10]`.
+    pub async fn predict_images(&self, images: &[u8]) -> Result<Vec<f32>> {
+        predict(&self.model, images, &self.device).await
+    }
+
     /// Test-set accuracy, errors and loss of the current weights.
     pub async fn evaluate(&self) -> Result<Evaluation> {
         let logits = predict(&self.model, &self.data.test.images, &self.device).await?;
         Ok(evaluate_logits(self.step, &logits, &self.data.test.labels))
     }
+}
+
+/// The race: a distilled student and its twin trained on hard labels only.
+///
+/// Both come from the same `config`, so they share the architecture, the initial weights
+/// (seeded [`Net::init_host`]), the batch order ([`Batcher`] seeded by `config.seed`) and the
+/// augmentation stream; they differ only in the loss (Hinton's versus plain cross-entropy).
+/// Their [`Run::init_fingerprint`] and [`Run::batch_fingerprint`] show it.
+pub fn race(
+    config: TrainConfig,
+    data: Arc<Dataset>,
+    teacher: Arc<TeacherLogits>,
+    device: &Device,
+) -> Result<(Run, Run)> {
+    let distilled = Run::new(config.clone(), data.clone(), Some(teacher), device)?;
+    let baseline = Run::new(config, data, None, device)?;
+    Ok((distilled, baseline))
 }
 
 /// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.

@@ -1,5 +1,8 @@
 //! The browser facade: the only module that touches wasm-bindgen. A thin async layer over the
-//! core; it converts errors to JS exceptions and results to plain JS objects.
+//! core; it converts errors to JS exceptions and results to plain JS objects. Training lives
+//! here; the teaching views' queries live in [`views`].
+
+mod views;
 
 use std::sync::Arc;
 
@@ -9,8 +12,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::{cpu_device, webgpu_device, BackendKind};
 use crate::data::{Dataset, DatasetKind};
-use crate::model::{load_logits, TeacherLogits};
-use crate::train::{Run, TrainConfig};
+use crate::model::{load_logits, load_weights, Net, TeacherLogits};
+use crate::train::{race, Run, TrainConfig};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -40,6 +43,8 @@ struct PageConfig {
     seed: u64,
     eval_every: usize,
     train_limit: usize,
+    /// Also train the hard-label twin (the race).
+    race: bool,
 }
 
 impl Default for PageConfig {
@@ -55,11 +60,13 @@ impl Default for PageConfig {
             seed: d.seed,
             eval_every: d.eval_every,
             train_limit: 0,
+            race: true,
         }
     }
 }
 
-/// One lab per worker: a device, the loaded dataset and teacher, and the current run.
+/// One lab per worker: a device, the loaded dataset and teacher, and the current runs: the
+/// distilled student and, in a race, its hard-label twin.
 #[wasm_bindgen]
 pub struct Lab {
     device: Device,
@@ -67,7 +74,10 @@ pub struct Lab {
     reason: String,
     data: Option<Arc<Dataset>>,
     teacher: Option<Arc<TeacherLogits>>,
-    run: Option<Run>,
+    /// The teacher network itself (on the CPU), for inputs it has no stored logits for.
+    teacher_net: Option<Net>,
+    distilled: Option<Run>,
+    baseline: Option<Run>,
 }
 
 #[wasm_bindgen]
@@ -101,7 +111,9 @@ impl Lab {
             reason,
             data: None,
             teacher: None,
-            run: None,
+            teacher_net: None,
+            distilled: None,
+            baseline: None,
         }
     }
 
@@ -140,7 +152,8 @@ impl Lab {
         });
         self.data = Some(Arc::new(data));
         self.teacher = None;
-        self.run = None;
+        self.teacher_net = None;
+        self.clear_runs();
         to_js(&info)
     }
 
@@ -155,8 +168,18 @@ impl Lab {
         logits.check_matches(data).map_err(js_err)?;
         let (acc, errors) = logits.test_accuracy(&data.test.labels);
         self.teacher = Some(Arc::new(logits));
-        self.run = None;
+        self.clear_runs();
         to_js(&serde_json::json!({"testAccuracy": acc, "testErrors": errors}))
+    }
+
+    /// Loads the teacher's weights (safetensors) for inputs without stored logits, such as a
+    /// drawn digit; returns `{spec, params}`.
+    #[wasm_bindgen(js_name = loadTeacherModel)]
+    pub fn load_teacher_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let (spec, net, _) =
+            load_weights("teacher weights", bytes, None, &cpu_device()).map_err(js_err)?;
+        self.teacher_net = Some(net);
+        to_js(&serde_json::json!({"spec": spec.to_string(), "params": spec.num_params()}))
     }
 
     /// Starts a new run with the page's settings; throws naming an invalid field.
@@ -184,19 +207,27 @@ impl Lab {
             .teacher
             .clone()
             .ok_or_else(|| JsError::new("load the teacher first"))?;
-        self.run = None;
-        self.run = Some(Run::new(config, data, Some(teacher), &self.device).map_err(js_err)?);
+        self.clear_runs();
+        if page.race {
+            let (d, b) = race(config, data, teacher, &self.device).map_err(js_err)?;
+            (self.distilled, self.baseline) = (Some(d), Some(b));
+        } else {
+            self.distilled =
+                Some(Run::new(config, data, Some(teacher), &self.device).map_err(js_err)?);
+        }
         Ok(())
     }
 
-    /// Trains up to `n` steps: `{step, totalSteps, epoch, losses: Float32Array, finished,
-    /// nanPaused, message}`.
+    /// Trains up to `n` steps of the student `which` (`"distilled"` or `"baseline"`):
+    /// `{step, totalSteps, epoch, losses: Float32Array, finished, nanPaused, message}`.
     #[wasm_bindgen(js_name = trainSteps)]
-    pub async fn train_steps(&mut self, n: usize) -> Result<JsValue, JsError> {
-        let run = self
-            .run
-            .as_mut()
-            .ok_or_else(|| JsError::new("no run: call start first"))?;
+    pub async fn train_steps(&mut self, n: usize, which: &str) -> Result<JsValue, JsError> {
+        let run = match which {
+            "distilled" => self.distilled.as_mut(),
+            "baseline" => self.baseline.as_mut(),
+            _ => None,
+        }
+        .ok_or_else(|| JsError::new(&format!("no {which} student: call start first")))?;
         let report = run.train_steps(n).await.map_err(js_err)?;
         let out = to_js(&serde_json::json!({
             "step": report.step, "totalSteps": report.total_steps, "epoch": report.epoch,
@@ -209,12 +240,31 @@ impl Lab {
         Ok(out)
     }
 
-    /// Test-set metrics of the current student: `{step, testAccuracy, testErrors, testLoss}`.
-    pub async fn evaluate(&self) -> Result<JsValue, JsError> {
-        let run = self
-            .run
-            .as_ref()
-            .ok_or_else(|| JsError::new("no run: call start first"))?;
-        to_js(&run.evaluate().await.map_err(js_err)?)
+    /// Test-set metrics of the student `which`: `{step, testAccuracy, testErrors, testLoss}`.
+    pub async fn evaluate(&self, which: &str) -> Result<JsValue, JsError> {
+        to_js(&self.run(which)?.evaluate().await.map_err(js_err)?)
+    }
+}
+
+impl Lab {
+    fn clear_runs(&mut self) {
+        self.distilled = None;
+        self.baseline = None;
+    }
+
+    fn run(&self, which: &str) -> Result<&Run, JsError> {
+        match which {
+            "distilled" => self.distilled.as_ref(),
+            "baseline" => self.baseline.as_ref(),
+            _ => None,
+        }
+        .ok_or_else(|| JsError::new(&format!("no {which} student: start a run first")))
+    }
+
+    fn loaded(&self) -> Result<(&Arc<Dataset>, &Arc<TeacherLogits>), JsError> {
+        match (&self.data, &self.teacher) {
+            (Some(d), Some(t)) => Ok((d, t)),
+            _ => Err(JsError::new("load a dataset and its teacher first")),
+        }
     }
 }

@@ -1,0 +1,15 @@
+//! Analysis of teachers and students: softened distributions, the dark-knowledge (class
+//! similarity) matrix, confusion matrices, calibration, the example gallery and the gradient
+//! scale of the soft loss versus τ. Host-side, backend-free except for [`gradient`].
+
+mod gallery;
+mod gradient;
+mod metrics;
+mod similarity;
+mod soft;
+
+pub use gallery::{gallery, Gallery};
+pub use gradient::{log_spaced, soft_gradient_norms, GradientPoint};
+pub use metrics::{compare, confusion, StudentReport, ECE_BINS};
+pub use similarity::{similarity, Pair, Similarity};
+pub use soft::{entropy_bits, kl, softmax_tau};

@@ -1,0 +1,145 @@
+//! `analyze similarity` and `evaluate`: the page's teaching views, natively.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use distill_lab::analysis::{compare, similarity};
+use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::model::{load_logits, load_weights, TeacherLogits};
+use distill_lab::train::predict;
+use distill_lab::{err, Result};
+use serde_json::json;
+
+/// Where the data and the teacher come from.
+#[derive(Args)]
+pub struct Source {
+    /// Dataset: mnist or fashion.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// Folder holding the dataset folders (mnist/, fashion-mnist/).
+    #[arg(long, default_value = "www/data")]
+    data_dir: PathBuf,
+    /// Teacher logits file (default: www/models/<dataset>-teacher.logits.safetensors).
+    #[arg(long)]
+    teacher: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Source {
+    fn load(&self) -> Result<(Dataset, TeacherLogits)> {
+        let kind = DatasetKind::parse(&self.dataset)?;
+        let data = Dataset::load(kind, &self.data_dir)?;
+        let path = self.teacher.clone().unwrap_or_else(|| {
+            PathBuf::from(format!(
+                "www/models/{}-teacher.logits.safetensors",
+                kind.name()
+            ))
+        });
+        let logits = load_logits(&path.display().to_string(), &read(&path)?)?;
+        logits.check_matches(&data)?;
+        Ok((data, logits))
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))
+}
+
+#[derive(Subcommand)]
+pub enum Analysis {
+    /// The dark-knowledge matrix: the teacher's mean soft label per true class (test set).
+    Similarity {
+        #[command(flatten)]
+        source: Source,
+        /// Temperature τ, in [0.05, 100].
+        #[arg(long, default_value_t = 4.0)]
+        tau: f32,
+    },
+}
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    source: Source,
+    /// Student weights (safetensors, e.g. exported from the page).
+    #[arg(long)]
+    weights: PathBuf,
+}
+
+pub fn analyze(a: Analysis) -> Result<()> {
+    match a {
+        Analysis::Similarity { source, tau } => {
+            if !(0.05..=100.0).contains(&tau) {
+                return Err(err!("--tau {tau}: expected a value in [0.05, 100]"));
+            }
+            let (data, logits) = source.load()?;
+            let s = similarity(&logits.test, &data.test.labels, tau, 3)?;
+            if source.json {
+                println!(
+                    "{}",
+                    json!({"dataset": data.kind.name(), "tau": tau,
+                    "matrix": s.matrix, "pairs": &s.pairs[..5], "counts": s.counts})
+                );
+                return Ok(());
+            }
+            let names = data.kind.class_names();
+            println!(
+                "Mean soft label of the teacher per true class (rows), {} test set, τ = {tau}",
+                data.kind.name()
+            );
+            print!("{:>12}", "");
+            for j in 0..10 {
+                print!("{j:>8}");
+            }
+            println!();
+            for (i, row) in s.matrix.chunks_exact(10).enumerate() {
+                let label = match names[i] == i.to_string() {
+                    true => i.to_string(),
+                    false => format!("{i} {}", abbreviate(names[i])),
+                };
+                print!("{label:>12}");
+                for v in row {
+                    print!("{v:>8.4}");
+                }
+                println!();
+            }
+            println!("Most similar pairs:");
+            for p in &s.pairs[..5] {
+                println!("  {} ↔ {}  {:.4}", names[p.a], names[p.b], p.score);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn abbreviate(name: &str) -> String {
+    name.chars().take(9).collect()
+}
+
+/// Loads student weights and reports them against the labels and the teacher.
+pub fn evaluate(a: EvaluateArgs) -> Result<()> {
+    let (data, logits) = a.source.load()?;
+    let device = cpu_device();
+    let file = a.weights.display().to_string();
+    let (spec, net, _) = load_weights(&file, &read(&a.weights)?, None, &device)?;
+    let student = block_on(predict(&net, &data.test.images, &device))?;
+    let report = compare(&student, &logits.test, &data.test.labels);
+    if a.source.json {
+        println!("{}", json!({"spec": spec.to_string(), "report": report}));
+    } else {
+        println!(
+            "{spec}: test accuracy {:.2} % ({} errors of {}), agreement with the teacher {:.2} %, \
+             mean KL(teacher ‖ student) {:.4}, ECE {:.4}",
+            100.0 * report.test_accuracy,
+            report.test_errors,
+            data.test.len(),
+            100.0 * report.agreement,
+            report.mean_kl,
+            report.ece
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! The teaching views' queries: temperature explorer, dark-knowledge matrix, why τ², the race
+//! table, confusion matrices and export. Each is a thin call into `analysis`.
+
+use burn::tensor::{Tensor, TensorData};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+use super::{js_err, to_js, Lab};
+use crate::analysis::{compare, gallery, log_spaced, similarity, soft_gradient_norms};
+use crate::backend::cpu_device;
+use crate::data::{mnist_like, PIXELS};
+use crate::model::{save_weights, ModelSpec, Net};
+use crate::train::{predict, Run};
+
+/// The fixed batch of the "why τ²" plot: the first training examples.
+const GRADIENT_BATCH: usize = 256;
+
+fn bytes(v: &[u8]) -> js_sys::Uint8Array {
+    js_sys::Uint8Array::from(v)
+}
+
+#[wasm_bindgen]
+impl Lab {
+    /// The dark-knowledge matrix of the teacher on the test set at `tau`, with `k` example
+    /// indices per cell: `{tau, matrix, counts, pairs, examples}`.
+    pub fn similarity(&self, tau: f32, k: usize) -> Result<JsValue, JsError> {
+        let (data, teacher) = self.loaded()?;
+        let s = similarity(&teacher.test, &data.test.labels, tau, k.min(8)).map_err(js_err)?;
+        to_js(&s)
+    }
+
+    /// Test examples worth a look: `{confident, ambiguous, perClass}` (indices).
+    pub fn gallery(&self, k: usize) -> Result<JsValue, JsError> {
+        let (data, teacher) = self.loaded()?;
+        to_js(&gallery(&teacher.test, &data.test.labels, k.min(64)))
+    }
+
+    /// The test images `indices`: `{pixels: Uint8Array (n·784), labels}`.
+    #[wasm_bindgen(js_name = testImages)]
+    pub fn test_images(&self, indices: Vec<u32>) -> Result<JsValue, JsError> {
+        let (data, _) = self.loaded()?;
+        let n = data.test.len();
+        let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+        let mut labels = Vec::with_capacity(indices.len());
+        for &i in &indices {
+            let i = i as usize;
+            if i >= n {
+                return Err(JsError::new(&format!("test image {i}: there are only {n}")));
+            }
+            pixels.extend_from_slice(&data.test.images[i * PIXELS..(i + 1) * PIXELS]);
+            labels.push(data.test.labels[i]);
+        }
+        let out = to_js(&json!({ "labels": labels }))?;
+        set(&out, "pixels", &bytes(&pixels))?;
+        Ok(out)
+    }
+
+    /// The teacher's and the students' logits for test image `index`:
+    /// `{image, label, teacher, distilled?, baseline?}`.
+    #[wasm_bindgen(js_name = inspectTest)]
+    pub async fn inspect_test(&self, index: usize) -> Result<JsValue, JsError> {
+        let (data, teacher) = self.loaded()?;
+        if index >= data.test.len() {
+            return Err(JsError::new(&format!(
+                "test image {index}: there are only {}",
+                data.test.len()
+            )));
+        }
+        let image = data.test.images[index * PIXELS..(index + 1) * PIXELS].to_vec();
+        let logits = teacher.test[index * 10..(index + 1) * 10].to_vec();
+        self.inspect(image, Some(data.test.labels[index]), logits)
+            .await
+    }
+
+    /// Preprocesses a drawing (`width × height` grey levels, ink bright) like MNIST and returns
+    /// what [`Lab::inspect_test`] returns, with the teacher network's own logits.
+    #[wasm_bindgen(js_name = inspectDrawing)]
+    pub async fn inspect_drawing(
+        &self,
+        gray: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<JsValue, JsError> {
+        let net = self
+            .teacher_net
+            .as_ref()
+            .ok_or_else(|| JsError::new("the teacher's weights are not loaded"))?;
+        let image = mnist_like(gray, width, height).map_err(js_err)?;
+        let device = cpu_device();
+        let logits = predict(net, &image, &device).await.map_err(js_err)?;
+        self.inspect(image, None, logits).await
+    }
+
+    /// `‖∇θ KL‖` with and without τ² on a fixed batch, for `n` temperatures from 0.5 to 20:
+    /// `{points: [{tau, plain, scaled}], source}`. Uses the distilled student's current weights,
+    /// or a fresh student of width `hidden` and `seed` when there is none.
+    #[wasm_bindgen(js_name = gradientVsTau)]
+    pub async fn gradient_vs_tau(
+        &self,
+        n: usize,
+        hidden: Vec<usize>,
+        seed: u64,
+    ) -> Result<JsValue, JsError> {
+        let (data, teacher) = self.loaded()?;
+        let device = cpu_device().autodiff();
+        let (model, source) = match &self.distilled {
+            Some(run) => {
+                let host = run.model().to_host().await.map_err(js_err)?;
+                let net = Net::from_host(run.spec(), host, &device).map_err(js_err)?;
+                (net, format!("the distilled student at step {}", run.step()))
+            }
+            None => {
+                let spec = ModelSpec::Mlp { hidden };
+                (
+                    Net::init(&spec, seed, &device),
+                    format!("a fresh {spec} student"),
+                )
+            }
+        };
+        let b = GRADIENT_BATCH.min(data.train.len());
+        let idx: Vec<usize> = (0..b).collect();
+        let x = Tensor::<2>::from_data(
+            TensorData::new(data.train.inputs(&idx), [b, PIXELS]),
+            &device,
+        );
+        let t = Tensor::<2>::from_data(TensorData::new(teacher.train_rows(&idx), [b, 10]), &device);
+        let taus = log_spaced(0.5, 20.0, n.clamp(2, 64));
+        let points = soft_gradient_norms(&model, x, t, &taus)
+            .await
+            .map_err(js_err)?;
+        to_js(&json!({ "points": points, "source": source, "batch": b }))
+    }
+
+    /// The final table row of the student `which`: accuracy, errors, agreement with the
+    /// teacher, mean KL(teacher ‖ student), ECE, confusion matrix, predictions, and the
+    /// fingerprints of its initial weights and batches.
+    pub async fn report(&self, which: &str) -> Result<JsValue, JsError> {
+        let run = self.run(which)?;
+        let (data, teacher) = self.loaded()?;
+        let logits = run
+            .predict_images(&data.test.images)
+            .await
+            .map_err(js_err)?;
+        let report = compare(&logits, &teacher.test, &data.test.labels);
+        to_js(&json!({
+            "which": which, "step": run.step(), "spec": run.spec().to_string(),
+            "params": run.spec().num_params(), "report": report,
+            "initFingerprint": run.init_fingerprint().hex(),
+            "batchFingerprint": run.batch_fingerprint().hex(),
+        }))
+    }
+
+    /// The teacher's own row of the table (from its stored logits).
+    #[wasm_bindgen(js_name = teacherReport)]
+    pub fn teacher_report(&self) -> Result<JsValue, JsError> {
+        let (data, teacher) = self.loaded()?;
+        to_js(&compare(&teacher.test, &teacher.test, &data.test.labels))
+    }
+
+    /// The weights of the student `which` as a safetensors file PyTorch loads.
+    #[wasm_bindgen(js_name = exportWeights)]
+    pub async fn export_weights(&self, which: &str) -> Result<js_sys::Uint8Array, JsError> {
+        let run = self.run(which)?;
+        let (data, _) = self.loaded()?;
+        let extra = [
+            ("dataset", data.kind.name().to_string()),
+            ("role", format!("{which} student")),
+            ("step", run.step().to_string()),
+            (
+                "config",
+                serde_json::to_string(run.config()).unwrap_or_default(),
+            ),
+        ];
+        let file = save_weights(run.model(), run.spec(), &extra)
+            .await
+            .map_err(js_err)?;
+        Ok(bytes(&file))
+    }
+}
+
+impl Lab {
+    async fn inspect(
+        &self,
+        image: Vec<u8>,
+        label: Option<u8>,
+        teacher: Vec<f32>,
+    ) -> Result<JsValue, JsError> {
+        let mut students = serde_json::Map::new();
+        for (name, run) in [("distilled", &self.distilled), ("baseline", &self.baseline)] {
+            if let Some(run) = run {
+                students.insert(name.into(), json!(student_logits(run, &image).await?));
+            }
+        }
+        let out = to_js(&json!({ "label": label, "teacher": teacher, "students": students }))?;
+        set(&out, "image", &bytes(&image))?;
+        Ok(out)
+    }
+}
+
+async fn student_logits(run: &Run, image: &[u8]) -> Result<Vec<f32>, JsError> {
+    run.predict_images(image).await.map_err(js_err)
+}
+
+fn set(obj: &JsValue, key: &str, value: &JsValue) -> Result<(), JsError> {
+    js_sys::Reflect::set(obj, &key.into(), value)
+        .map(|_| ())
+        .map_err(|_| JsError::new("could not build the answer"))
+}
