@@ -5,6 +5,13 @@ import { createControls } from './views/controls.js';
 import { createStatus } from './views/status.js';
 import { createCharts } from './views/chart.js';
 import { createResults, formatAccuracy } from './views/results.js';
+import { createExplorer } from './views/explorer.js';
+import { createDark } from './views/dark.js';
+import { createWhy } from './views/why.js';
+import { createRace } from './views/race.js';
+import { createAsk } from './ask.js';
+import { canvasBlob } from './views/canvas.js';
+import { downloadBlob } from './download.js';
 
 const DATASET_NAMES = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
 
@@ -23,6 +30,19 @@ let teacherAccuracy = null;
 let trainSize = 60000;
 let runId = 0; // tags the messages of the current run
 let runEpochs = 1;
+let viewValues = null; // the view settings last applied, to tell what changed
+
+const ask = createAsk(() => worker);
+const onError = (text) => status.notice(text, 'error');
+const explorer = createExplorer({ state, ask, onError });
+const dark = createDark({ state, ask, onError });
+const why = createWhy({ state, ask, onError });
+const race = createRace({
+  ask,
+  onError,
+  describe: () => ({ link: location.href, settings: { ...state.values }, dataset: loadedDataset, backend: backendFlag }),
+});
+const VIEW_KEYS = ['vtau', 'scale', 'diag', 'ex'];
 
 const controls = createControls(document.getElementById('controls'), state, {
   onNotice: (text) => status.notice(text),
@@ -60,6 +80,7 @@ function clearRun() {
   charts.setTotalSteps(expectedSteps());
   status.clearProgress();
   results.clearFinal();
+  race.clear();
 }
 
 async function showCard(dataset) {
@@ -93,6 +114,7 @@ function load() {
 
 function boot() {
   if (worker) worker.terminate();
+  ask.dropAll('the worker was restarted');
   status.resetBars(['wasm', 'data', 'teacher']);
   status.setBackend('…', 'starting the worker…');
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -135,7 +157,17 @@ function onStatus(msg) {
       if (!loadPending && (pageState === 'running' || pageState === 'paused')) break;
       for (const what of ['wasm', 'data', 'teacher']) status.finishBar(what);
       canStart = true;
+      const fresh = loadPending;
       loadPending = false;
+      const names = msg.dataset?.classNames || [];
+      if (fresh) {
+        explorer.onReady(names);
+        dark.onReady(names);
+        race.onReady(names);
+        why.refresh();
+      } else {
+        explorer.refresh();
+      }
       teacherAccuracy = msg.teacher.testAccuracy;
       results.showTeacherMeasured(msg.teacher);
       charts.setTeacher(teacherAccuracy);
@@ -149,7 +181,7 @@ function onStatus(msg) {
     }
     case 'progress': {
       const losses = msg.losses || [];
-      if (losses.length) charts.addLosses(msg.step - losses.length + 1, losses);
+      if (losses.length) charts.addLosses(msg.step - losses.length + 1, losses, msg.baselineLosses);
       charts.setTotalSteps(msg.totalSteps);
       status.setProgress({
         step: msg.step,
@@ -164,7 +196,11 @@ function onStatus(msg) {
       break;
     }
     case 'eval':
-      charts.addEval(msg.step, msg.testAccuracy);
+      charts.addEval(msg.step, msg.testAccuracy, msg.baseline ? msg.baseline.testAccuracy : null);
+      race.addEval(msg);
+      break;
+    case 'answer':
+      ask.settle(msg);
       break;
     case 'paused': {
       const text = msg.reason && msg.reason !== 'paused' ? `Paused: ${msg.reason}` : 'Paused. Press Resume.';
@@ -175,6 +211,9 @@ function onStatus(msg) {
     case 'done':
       charts.flush();
       results.showFinal(msg);
+      race.show(msg);
+      explorer.refresh();
+      why.refresh();
       setPageState('done', `Done: ${formatAccuracy(msg.testAccuracy)} test accuracy ` +
         `(${msg.testErrors} errors of 10,000).`);
       break;
@@ -214,9 +253,20 @@ async function copyLink() {
   }
 }
 
+/** Redraws the teaching views whose settings changed. */
+function applyViews() {
+  const now = Object.fromEntries(VIEW_KEYS.map((k) => [k, state.get(k)]));
+  const before = viewValues;
+  viewValues = now;
+  if (!before || !canStart) return;
+  if (VIEW_KEYS.some((k) => before[k] !== now[k])) explorer.onState(before.ex !== now.ex);
+  if (before.vtau !== now.vtau || before.diag !== now.diag) dark.onState();
+}
+
 /** Applies a settings change, from the form or the address bar. */
 function onStateChange() {
   writeHash();
+  applyViews();
   if (pageState === 'ready') charts.setTotalSteps(expectedSteps());
   if (state.get('backend') !== backendFlag) {
     backendFlag = state.get('backend');
@@ -232,6 +282,20 @@ window.addEventListener('hashchange', () => {
   controls.render();
 });
 
+const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(), ...race.canvases() });
+for (const button of document.querySelectorAll('button.png')) {
+  const name = button.dataset.png;
+  button.setAttribute('aria-label', `download the ${name} chart as PNG`);
+  button.addEventListener('click', async () => {
+    try {
+      downloadBlob(await canvasBlob(pngSources()[name]), `distill-lab-${name}.png`);
+    } catch (e) {
+      onError(`PNG: ${e.message}`);
+    }
+  });
+}
+
 for (const text of notices) status.notice(text);
+applyViews();
 writeHash();
 boot();

@@ -24,7 +24,14 @@ export const SCHEMA = Object.freeze({
   epochs: { type: 'int', min: 1, max: 50, default: 1, label: 'epochs', config: 'epochs' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1, label: 'seed', config: 'seed' },
   eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
+  // race: also train the same student on hard labels only, from the same weights and batches.
+  race: { type: 'bool', default: true, label: 'race a hard-label twin', config: 'race' },
   backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },
+  // The teaching views: the temperature they show, the bar scale, the matrix diagonal, the inspected test example.
+  vtau: { type: 'float', min: 0.5, max: 20, default: 4, label: 'view temperature' },
+  scale: { type: 'enum', values: ['linear', 'log'], default: 'linear', label: 'bar scale' },
+  diag: { type: 'enum', values: ['hide', 'show'], default: 'hide', label: 'matrix diagonal' },
+  ex: { type: 'int', min: 0, max: 9999, default: 0, label: 'inspected test example' },
 });
 
 /** Keys in the order they are written to the hash. */
@@ -51,6 +58,12 @@ export function coerce(key, raw) {
   if (!spec) return { notice: `ignored unknown setting ${quote(key)}` };
   const name = spec.label === key ? key : `${spec.label} (${key})`;
   switch (spec.type) {
+    case 'bool': {
+      const v = String(raw).trim().toLowerCase();
+      if (['on', 'true', '1', 'yes'].includes(v)) return { value: true };
+      if (['off', 'false', '0', 'no'].includes(v)) return { value: false };
+      return { notice: `ignored ${name} ${quote(raw)}: expected on or off` };
+    }
     case 'enum': {
       const v = String(raw).trim().toLowerCase();
       if (spec.values.includes(v)) return { value: v };
@@ -97,6 +110,7 @@ export function coerce(key, raw) {
 /** Writes one value as it appears in the hash and in the form. */
 export function format(key, value) {
   if (SCHEMA[key].type === 'widths') return value.length ? value.join(',') : 'linear';
+  if (SCHEMA[key].type === 'bool') return value ? 'on' : 'off';
   return String(value);
 }
 

@@ -2,12 +2,15 @@
 // Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
 //
 // In:  init {preferGpu} | load {dataset} | start {config, runId} | pause | resume | reset
+//      | ask {id, what, args}: a query of the teaching views, see ASK
 // Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
-//      | ready {backend, reason, dataset, teacher} | error {message}
+//      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
 //      and, tagged with the runId given to start so that the page can drop late ones from an older run:
-//      progress {step, totalSteps, epoch, losses, stepsPerSec} | eval {step, testAccuracy, testErrors, testLoss}
-//      | paused {reason} | done {step, testAccuracy, testErrors, wallSeconds, stepsPerSec}
-//      (epoch is 0-based, as the wasm reports it)
+//      progress {step, totalSteps, epoch, losses, baselineLosses, stepsPerSec}
+//      | eval {step, testAccuracy, testErrors, testLoss, baseline: {…} | null}
+//      | paused {reason} | done {step, testAccuracy, testErrors, wallSeconds, stepsPerSec, students, teacher}
+//      (epoch is 0-based, as the wasm reports it). With config.race, the hard-label twin ('baseline') trains the same
+//      steps as the distilled student, chunk by chunk; each one's own training time is measured.
 
 import { fetchBytes, progressReporter } from './fetch.js';
 
@@ -28,6 +31,42 @@ let run = null; // the active training run, see train()
 let pauseNext = false;
 let initFailed = false;
 let queue = Promise.resolve();
+let labLock = Promise.resolve();
+
+/**
+ * Runs `fn(lab)` when no other call into the Lab is in flight: the wasm object may not be re-entered while an async
+ * method (a training chunk, a read-back) awaits.
+ */
+function withLab(fn) {
+  const next = labLock.then(() => fn(lab));
+  labLock = next.catch(() => {});
+  return next;
+}
+
+/** The views' queries: name → (lab, args) → result. */
+const ASK = {
+  similarity: (l, a) => l.similarity(a.tau, a.k ?? 3),
+  gallery: (l, a) => l.gallery(a.k ?? 8),
+  images: (l, a) => l.testImages(Uint32Array.from(a.indices)),
+  inspectTest: (l, a) => l.inspectTest(a.index),
+  inspectDrawing: (l, a) => l.inspectDrawing(a.gray, a.width, a.height),
+  gradient: (l, a) => l.gradientVsTau(a.n ?? 24, Uint32Array.from(a.hidden ?? [128]), BigInt(a.seed ?? 1)),
+  report: (l, a) => l.report(a.which),
+  teacherReport: (l) => l.teacherReport(),
+  exportWeights: (l, a) => l.exportWeights(a.which),
+};
+
+async function ask(msg) {
+  try {
+    const fn = ASK[msg.what];
+    if (!fn) throw new Error(`unknown query ${JSON.stringify(msg.what)}`);
+    if (!lab || !loaded) throw new Error('the lab is still loading');
+    const result = await withLab((l) => fn(l, msg.args || {}));
+    post({ status: 'answer', id: msg.id, result });
+  } catch (e) {
+    post({ status: 'answer', id: msg.id, error: messageOf(e) });
+  }
+}
 
 const post = (msg) => self.postMessage(msg);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -56,6 +95,10 @@ self.onmessage = (event) => {
         await waitRunEnded();
         if (loaded) post({ status: 'ready', ...backend, ...loaded });
       });
+    case 'ask':
+      // Queries do not wait for a queued load or start; they take turns with training chunks.
+      ask(msg);
+      return;
     case 'init':
       return enqueue(() => init(msg.preferGpu !== false));
     case 'load':
@@ -127,21 +170,23 @@ async function load(dataset) {
   loaded = null;
 
   const report = progressReporter(post, 'data', DATA_FILES.length);
-  const teacherReport = progressReporter(post, 'teacher', 1);
-  const [files, logits] = await Promise.all([
+  const teacherReport = progressReporter(post, 'teacher', 2);
+  const [files, logits, weights] = await Promise.all([
     Promise.all(DATA_FILES.map((name, i) => fetchBytes(`./data/${dir}/${name}`, report(i)))),
     fetchBytes(`./models/${dataset}-teacher.logits.safetensors`, teacherReport(0)),
+    fetchBytes(`./models/${dataset}-teacher.safetensors`, teacherReport(1)),
   ]);
 
   post({ status: 'loading', what: 'data', loaded: 1, total: 1, phase: 'decode' });
   await tick();
-  const info = lab.loadDataset(dataset, ...files);
-  post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
-  await tick();
-  const teacher = lab.loadTeacher(logits);
+  const { info, teacher, model } = await withLab((l) => {
+    const info = l.loadDataset(dataset, ...files);
+    post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
+    return { info, teacher: l.loadTeacher(logits), model: l.loadTeacherModel(weights) };
+  });
   loaded = {
     dataset: { name: info.name ?? dataset, train: info.train, test: info.test, classNames: info.classNames },
-    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors },
+    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: model.spec },
   };
   post({ status: 'ready', ...backend, ...loaded });
 }
@@ -149,25 +194,55 @@ async function load(dataset) {
 async function start(config, id = 0) {
   await waitRunEnded();
   if (!lab || !loaded) throw new Error('load a dataset and its teacher before starting');
-  lab.start(config);
-  run = { id, config, cancelled: false, pauseRequested: pauseNext, wake: null };
+  await withLab((l) => l.start(config));
+  const students = config.race ? ['distilled', 'baseline'] : ['distilled'];
+  run = { id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null };
   pauseNext = false;
   run.ended = train(run).catch((e) => post({ status: 'error', message: messageOf(e) }));
 }
 
 async function evaluate(run, stats) {
   const t0 = performance.now();
-  const e = await lab.evaluate();
+  const [e, b] = await Promise.all(run.students.map((which) => withLab((l) => l.evaluate(which))));
   stats.evalMs += performance.now() - t0;
-  post({ status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss });
+  const baseline = b ? { testAccuracy: b.testAccuracy, testErrors: b.testErrors, testLoss: b.testLoss } : null;
+  post({ status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss, baseline });
   return e;
+}
+
+/** The end-of-run table: one report per student (with its own training time) and the teacher's. */
+async function finalReports(run, stats) {
+  const students = {};
+  for (const which of run.students) {
+    students[which] = await withLab((l) => l.report(which));
+    students[which].trainSeconds = stats.ms[which] / 1000;
+  }
+  const teacher = await withLab((l) => l.teacherReport());
+  return { students, teacher };
+}
+
+/** Trains every racing student up to `target` steps; returns the distilled student's report and the twin's losses. */
+async function trainChunk(run, target, stats) {
+  let first = null;
+  let baselineLosses = null;
+  for (const which of run.students) {
+    const have = stats.steps[which];
+    const t0 = performance.now();
+    const r = await withLab((l) => l.trainSteps(Math.max(0, target - have), which));
+    stats.ms[which] += performance.now() - t0;
+    stats.steps[which] = r.step;
+    if (which === 'distilled') first = r;
+    else baselineLosses = r.losses;
+    if (r.nanPaused) return { r: { ...r, message: `${which} student: ${r.message}` }, baselineLosses };
+  }
+  return { r: first, baselineLosses };
 }
 
 /** The training loop: chunks of `trainSteps(k)`, k adapted to ~CHUNK_MS, yielding to the event loop between them. */
 async function train(run) {
   // evalEvery 0: evaluate only at the end.
   const evalEvery = run.config.evalEvery > 0 ? Math.floor(run.config.evalEvery) : Infinity;
-  const stats = { trainMs: 0, evalMs: 0, steps: 0 };
+  const stats = { trainMs: 0, evalMs: 0, done: 0, ms: { distilled: 0, baseline: 0 }, steps: { distilled: 0, baseline: 0 } };
   let activeMs = 0; // wall time not spent paused
   let k = 1;
   let step = 0;
@@ -189,12 +264,12 @@ async function train(run) {
     const nextEval = (Math.floor(step / evalEvery) + 1) * evalEvery;
     const n = Math.max(1, Math.min(k, nextEval - step));
     const t0 = performance.now();
-    const r = await lab.trainSteps(n);
+    const { r, baselineLosses } = await trainChunk(run, step + n, stats);
     const dt = performance.now() - t0;
     const done = r.step - step;
     step = r.step;
     stats.trainMs += dt;
-    stats.steps += done;
+    stats.done += done;
     if (done > 0) {
       const chunkRate = (done * 1000) / Math.max(dt, 1e-3);
       rate = rate === 0 ? chunkRate : 0.7 * rate + 0.3 * chunkRate;
@@ -202,7 +277,7 @@ async function train(run) {
       k = Math.max(1, Math.min(k * 2, Math.round((chunkRate * CHUNK_MS) / 1000)));
     }
     const losses = r.losses instanceof Float32Array ? r.losses : Float32Array.from(r.losses ?? []);
-    post({ status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, stepsPerSec: rate });
+    post({ status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, baselineLosses, stepsPerSec: rate });
 
     if (r.nanPaused) {
       run.pauseRequested = true;
@@ -213,15 +288,17 @@ async function train(run) {
     if (r.finished || step >= nextEval) {
       const e = await evaluate(run, stats);
       if (r.finished) {
+        const reports = await finalReports(run, stats);
         activeMs += performance.now() - segment;
         post({
+          ...reports,
           status: 'done',
           runId: run.id,
           step,
           testAccuracy: e.testAccuracy,
           testErrors: e.testErrors,
           wallSeconds: activeMs / 1000,
-          stepsPerSec: stats.trainMs > 0 ? (stats.steps * 1000) / stats.trainMs : 0,
+          stepsPerSec: stats.trainMs > 0 ? (stats.done * 1000) / stats.trainMs : 0,
         });
         return;
       }

@@ -15,7 +15,8 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', seed: '4294967295', eval: '50', backend: 'cpu',
+    epochs: '3', seed: '4294967295', eval: '50', race: 'off', backend: 'cpu', vtau: '12.5', scale: 'log',
+    diag: 'show', ex: '9999',
   };
   for (const [key, value] of Object.entries(changes)) {
     const r = s.set(key, value);
@@ -24,7 +25,7 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
-  assert.match(hash, /&backend=cpu$/);
+  assert.match(hash, /&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
   assert.deepEqual(state.values, s.values);
@@ -36,6 +37,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(notices, []);
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
+    race: true,
   });
 });
 

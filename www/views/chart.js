@@ -1,8 +1,9 @@
-// Two live uPlot charts: training loss per step, and test accuracy per evaluation with the teacher as a reference.
+// Two live uPlot charts: training loss per step, and test accuracy per evaluation, for the distilled student and its
+// hard-label twin (the race), with the teacher as a reference.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 
-const COLORS = { loss: '#56b4e9', smooth: '#0072b2', student: '#009e73', teacher: '#e69f00' };
+const COLORS = { loss: '#56b4e9', smooth: '#0072b2', baseline: '#d55e00', student: '#0072b2', teacher: '#e69f00' };
 const HEIGHT = 220;
 const REDRAW_MS = 250;
 const SMOOTHING = 0.95; // exponential moving average of the loss
@@ -16,8 +17,8 @@ function pct(u, values) {
 }
 
 export function createCharts(lossBox, accBox) {
-  const loss = { x: [], y: [], smooth: [], ema: null };
-  const acc = { points: new Map(), teacher: null, total: 0 };
+  const loss = { x: [], y: [], smooth: [], base: [], ema: null, baseEma: null };
+  const acc = { points: new Map(), base: new Map(), teacher: null, total: 0 };
 
   const lossPlot = new uPlot(
     {
@@ -27,12 +28,13 @@ export function createCharts(lossBox, accBox) {
       axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
       series: [
         { label: 'step' },
-        { label: 'loss', stroke: COLORS.loss, width: 1, points: { show: false } },
-        { label: 'smoothed', stroke: COLORS.smooth, width: 2, points: { show: false } },
+        { label: 'distilled (KD loss)', stroke: COLORS.loss, width: 1, points: { show: false } },
+        { label: 'distilled, smoothed', stroke: COLORS.smooth, width: 2, points: { show: false } },
+        { label: 'hard labels (CE), smoothed', stroke: COLORS.baseline, width: 2, dash: [4, 3], points: { show: false } },
       ],
       cursor: { drag: { x: true, y: false } },
     },
-    [[], [], []],
+    [[], [], [], []],
     lossBox,
   );
 
@@ -47,11 +49,12 @@ export function createCharts(lossBox, accBox) {
       axes: [{ label: 'step' }, { label: 'test accuracy (%)', size: 72, values: pct }],
       series: [
         { label: 'step' },
-        { label: 'student', stroke: COLORS.student, width: 2, spanGaps: true, points: { show: true, size: 6 } },
+        { label: 'distilled', stroke: COLORS.student, width: 2, spanGaps: true, points: { show: true, size: 6 } },
+        { label: 'hard labels', stroke: COLORS.baseline, width: 2, dash: [4, 3], spanGaps: true, points: { show: true, size: 5 } },
         { label: 'teacher', stroke: COLORS.teacher, width: 2, dash: [8, 5], points: { show: false } },
       ],
     },
-    [[], [], []],
+    [[], [], [], []],
     accBox,
   );
 
@@ -61,13 +64,14 @@ export function createCharts(lossBox, accBox) {
   function draw() {
     pending = false;
     lastDraw = performance.now();
-    lossPlot.setData([loss.x, loss.y, loss.smooth]);
+    lossPlot.setData([loss.x, loss.y, loss.smooth, loss.base]);
     const xs = new Set([0, ...acc.points.keys()]);
     if (acc.total > 0) xs.add(acc.total);
     const x = [...xs].sort((a, b) => a - b);
     const student = x.map((s) => (acc.points.has(s) ? acc.points.get(s) : null));
+    const base = x.map((s) => (acc.base.has(s) ? acc.base.get(s) : null));
     const teacher = x.map(() => acc.teacher);
-    accPlot.setData([x, student, teacher]);
+    accPlot.setData([x, student, base, teacher]);
   }
 
   /** Redraws at most every REDRAW_MS, on an animation frame. */
@@ -86,23 +90,34 @@ export function createCharts(lossBox, accBox) {
   observer.observe(accBox);
 
   return {
-    /** Appends the losses of steps (firstStep, firstStep+1, …). Non-finite losses show as gaps. */
-    addLosses(firstStep, losses) {
+    /**
+     * Appends the losses of steps (firstStep, firstStep+1, …), and the hard-label twin's for the same steps when it
+     * races. Non-finite losses show as gaps.
+     */
+    addLosses(firstStep, losses, baseline = null) {
+      const ema = (prev, v) => (!Number.isFinite(v) ? prev : prev === null ? v : SMOOTHING * prev + (1 - SMOOTHING) * v);
       for (let i = 0; i < losses.length; i++) {
         const v = losses[i];
-        const finite = Number.isFinite(v);
-        if (finite) loss.ema = loss.ema === null ? v : SMOOTHING * loss.ema + (1 - SMOOTHING) * v;
+        loss.ema = ema(loss.ema, v);
         loss.x.push(firstStep + i);
-        loss.y.push(finite ? v : null);
+        loss.y.push(Number.isFinite(v) ? v : null);
         loss.smooth.push(loss.ema);
+        if (baseline && i < baseline.length) loss.baseEma = ema(loss.baseEma, baseline[i]);
+        loss.base.push(baseline ? loss.baseEma : null);
       }
       schedule();
     },
 
-    /** @param {number} accuracy 0..1 */
-    addEval(step, accuracy) {
+    /** @param {number} accuracy 0..1 @param {number|null} baseline the twin's, 0..1 */
+    addEval(step, accuracy, baseline = null) {
       acc.points.set(step, accuracy * 100);
+      if (baseline !== null && baseline !== undefined) acc.base.set(step, baseline * 100);
       schedule();
+    },
+
+    /** The chart canvases, for PNG export: {loss, accuracy}. */
+    canvases() {
+      return { loss: lossPlot.ctx.canvas, accuracy: accPlot.ctx.canvas };
     },
 
     setTotalSteps(total) {
@@ -125,8 +140,11 @@ export function createCharts(lossBox, accBox) {
       loss.x = [];
       loss.y = [];
       loss.smooth = [];
+      loss.base = [];
       loss.ema = null;
+      loss.baseEma = null;
       acc.points.clear();
+      acc.base.clear();
       acc.total = 0;
       schedule();
     },

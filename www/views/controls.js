@@ -25,6 +25,10 @@ export function createControls(form, state, handlers) {
   /** Writes the state into the form (after a hash change, or to show a clamped value). */
   function render() {
     for (const [key, el] of Object.entries(inputs)) {
+      if (el.type === 'checkbox') {
+        el.checked = Boolean(state.get(key));
+        continue;
+      }
       const text = format(key, state.get(key));
       if (el.value !== text) el.value = text;
     }
@@ -32,7 +36,7 @@ export function createControls(form, state, handlers) {
 
   for (const [key, el] of Object.entries(inputs)) {
     el.addEventListener('change', () => {
-      const { notice } = state.set(key, el.value);
+      const { notice } = state.set(key, el.type === 'checkbox' ? el.checked : el.value);
       if (notice) handlers.onNotice(notice);
       render();
     });

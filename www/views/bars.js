@@ -1,0 +1,104 @@
+// Grouped bars of class probabilities (teacher, distilled, hard-label student), linear or log scale.
+
+import { fit, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
+
+const FLOOR = 1e-6;
+const NAMES = { teacher: 'teacher', distilled: 'distilled student', baseline: 'hard-label student' };
+
+/** @param {HTMLElement} box */
+export function createBars(box) {
+  const canvas = document.createElement('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.className = 'bars-canvas';
+  box.append(canvas);
+  let state = null; // {labels, series: {name: probs}, scale, truth}
+
+  function y(p, h, top) {
+    if (state.scale === 'log') {
+      const t = (Math.log10(Math.max(p, FLOOR)) - Math.log10(FLOOR)) / -Math.log10(FLOOR);
+      return top + h * (1 - t);
+    }
+    return top + h * (1 - p);
+  }
+
+  function draw() {
+    const width = widthOf(box, 260);
+    const height = 230;
+    const ctx = fit(canvas, width, height);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, height);
+    if (!state) {
+      ctx.fillStyle = MUTED;
+      ctx.fillText('pick an image', 12, 24);
+      return;
+    }
+    const [left, top, bottom] = [44, 22, 40];
+    const h = height - top - bottom;
+    const n = state.labels.length;
+    const group = (width - left - 8) / n;
+    const names = Object.keys(state.series).filter((k) => state.series[k]);
+    const bw = Math.max(2, (group - 6) / names.length);
+    // Axis ticks.
+    ctx.strokeStyle = GRID;
+    ctx.fillStyle = MUTED;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    const ticks = state.scale === 'log' ? [1e-6, 1e-4, 1e-2, 1] : [0, 0.25, 0.5, 0.75, 1];
+    for (const v of ticks) {
+      const yy = y(v, h, top);
+      ctx.beginPath();
+      ctx.moveTo(left, yy);
+      ctx.lineTo(width - 4, yy);
+      ctx.stroke();
+      ctx.fillText(state.scale === 'log' ? `1e${Math.round(Math.log10(v))}` : v.toFixed(2), left - 4, yy);
+    }
+    for (let c = 0; c < n; c++) {
+      const x0 = left + c * group + 3;
+      if (c === state.truth) {
+        ctx.fillStyle = '#eef3fa';
+        ctx.fillRect(x0 - 3, top, group, h);
+      }
+      names.forEach((name, k) => {
+        const p = state.series[name][c];
+        const yy = y(p, h, top);
+        ctx.fillStyle = SERIES[name];
+        ctx.fillRect(x0 + k * bw, yy, bw - 1, top + h - yy);
+      });
+      ctx.fillStyle = c === state.truth ? INK : MUTED;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      const label = state.labels[c];
+      ctx.fillText(group < 46 && label.length > 3 ? label.slice(0, 3) : label.slice(0, 10), x0 + group / 2 - 3, top + h + 4);
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'right';
+    }
+    // Legend.
+    let lx = left;
+    ctx.textAlign = 'left';
+    for (const name of names) {
+      ctx.fillStyle = SERIES[name];
+      ctx.fillRect(lx, height - 12, 10, 10);
+      ctx.fillStyle = INK;
+      ctx.fillText(NAMES[name], lx + 14, height - 7);
+      lx += ctx.measureText(NAMES[name]).width + 30;
+    }
+  }
+
+  new ResizeObserver(() => draw()).observe(box);
+
+  return {
+    canvas,
+    /**
+     * @param {{labels: string[], series: {teacher?: number[], distilled?: number[], baseline?: number[]}, scale: 'linear'|'log',
+     *          truth: number|null}} next
+     */
+    setData(next) {
+      state = next;
+      const t = next.series.teacher || [];
+      const top3 = t.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      canvas.setAttribute('aria-label', 'teacher probabilities: ' +
+        top3.map(([p, i]) => `${next.labels[i]} ${(p * 100).toFixed(1)}%`).join(', '));
+      draw();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The dark-knowledge matrix: the teacher's mean soft label per true class at the explorer's τ, the most alike
+// pairs, and, for a hovered or focused cell, the images of class i the teacher finds most like class j.
+
+import { createHeatmap } from './heatmap.js';
+import { digitCanvas } from './canvas.js';
+import { downloadCSV } from '../download.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** @param {{state, ask, onError: (text: string) => void}} deps */
+export function createDark({ state, ask, onError }) {
+  let labels = [];
+  let sim = null;
+  let seq = 0;
+  let timer = null;
+  let wanted = null; // the τ of the latest request, shown or in flight
+  const imageCache = new Map();
+
+  const heatmap = createHeatmap($('dark-matrix'), {
+    rowTitle: 'true class', colTitle: 'teacher’s probability of class →', format: (v) => v.toFixed(3),
+    label: 'dark-knowledge matrix', onCell: showCell,
+  });
+  const diag = $('in-diag');
+  diag.addEventListener('change', () => state.set('diag', diag.checked ? 'show' : 'hide'));
+  // The matrix at full precision, as the CLI prints it (`distill-lab analyze similarity --json`).
+  $('dark-csv').addEventListener('click', () => {
+    if (!sim) return;
+    const rows = [['true_class', ...labels]];
+    for (let i = 0; i < 10; i++) rows.push([labels[i], ...sim.matrix.slice(i * 10, i * 10 + 10)]);
+    downloadCSV(rows, `distill-lab-dark-knowledge-tau${sim.tau}.csv`);
+  });
+
+  async function showCell(cell) {
+    const box = $('dark-examples');
+    if (!cell || !sim) {
+      $('dark-cell').textContent = '–';
+      box.replaceChildren();
+      return;
+    }
+    const { row, col, value } = cell;
+    $('dark-cell').textContent = `true ${labels[row]} → ${labels[col]}: ${(value * 100).toFixed(2)}% on average at τ = ${sim.tau.toFixed(2)}`;
+    const ids = sim.examples[row * 10 + col] || [];
+    const key = ids.join(',');
+    try {
+      if (!imageCache.has(key)) imageCache.set(key, await ask('images', { indices: ids }));
+      const { pixels } = imageCache.get(key);
+      box.replaceChildren(...ids.map((id, k) => {
+        const c = digitCanvas(pixels, k * 784);
+        c.title = `test image #${id}`;
+        return c;
+      }));
+    } catch (e) {
+      onError(`matrix examples: ${e.message}`);
+    }
+  }
+
+  async function refresh() {
+    const my = ++seq;
+    wanted = state.get('vtau');
+    try {
+      const s = await ask('similarity', { tau: wanted, k: 3 });
+      if (my !== seq) return;
+      sim = s;
+      $('dark-csv').disabled = false;
+      heatmap.setData(s.matrix, { labels, hideDiagonal: state.get('diag') === 'hide' });
+      $('dark-matrix').dataset.tau = String(s.tau);
+      const list = $('dark-pairs');
+      list.replaceChildren(...s.pairs.slice(0, 6).map((p) => {
+        const li = document.createElement('li');
+        li.textContent = `${labels[p.a]} ↔ ${labels[p.b]}: ${(p.score * 100).toFixed(2)}%`;
+        return li;
+      }));
+    } catch (e) {
+      onError(`dark-knowledge matrix: ${e.message}`);
+    }
+  }
+
+  return {
+    onReady(classNames) {
+      labels = classNames;
+      diag.checked = state.get('diag') === 'show';
+      imageCache.clear();
+      refresh();
+    },
+    /** τ or the diagonal setting changed; τ moves fast with the slider, so matrix requests are debounced. */
+    onState() {
+      diag.checked = state.get('diag') === 'show';
+      heatmap.setHideDiagonal(state.get('diag') === 'hide');
+      clearTimeout(timer);
+      if (wanted === state.get('vtau')) return;
+      timer = setTimeout(refresh, 120);
+    },
+    /** The matrix on screen (for tests and export). */
+    current: () => sim,
+    canvas: () => heatmap.canvas,
+  };
+}

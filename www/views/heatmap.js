@@ -1,0 +1,171 @@
+// A 10×10 heatmap on a canvas: viridis colours (linear or log), optional hidden diagonal, hover and keyboard focus.
+
+import { fit, viridis, widthOf, INK, MUTED, GRID } from './canvas.js';
+
+/**
+ * @param {HTMLElement} box
+ * @param {{rowTitle?: string, colTitle?: string, format?: (v: number) => string, onCell?: (cell: {row, col, value}|null) => void,
+ *          label?: string}} options
+ */
+export function createHeatmap(box, options = {}) {
+  const format = options.format || ((v) => v.toFixed(2));
+  const canvas = document.createElement('canvas');
+  canvas.className = 'heatmap';
+  canvas.tabIndex = 0;
+  canvas.setAttribute('role', 'img');
+  box.append(canvas);
+  let data = null; // {values, labels, scale, hideDiagonal}
+  let focus = null; // {row, col}
+  let layout = null;
+
+  function range() {
+    const vals = [];
+    const n = data.labels.length;
+    data.values.forEach((v, i) => {
+      if (!(data.hideDiagonal && Math.floor(i / n) === i % n) && Number.isFinite(v)) vals.push(v);
+    });
+    const lo = data.scale === 'log' ? Math.max(Math.min(...vals.filter((v) => v > 0)), 1e-6) : Math.min(0, ...vals);
+    return { lo, hi: Math.max(...vals, lo * 10, 1e-12) };
+  }
+
+  function t(v, { lo, hi }) {
+    if (data.scale === 'log') return v <= 0 ? 0 : (Math.log(Math.max(v, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1);
+    return (v - lo) / (hi - lo || 1);
+  }
+
+  function draw() {
+    const width = Math.min(440, widthOf(box, 260));
+    const ctx = fit(canvas, width, width + 24);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, width, width + 24);
+    if (!data) {
+      ctx.fillStyle = MUTED;
+      ctx.fillText('no data yet', 12, 24);
+      return;
+    }
+    const n = data.labels.length;
+    const left = Math.min(90, Math.max(...data.labels.map((l) => ctx.measureText(l).width)) + 30);
+    const top = 30;
+    const cell = Math.floor((width - left - 6) / n);
+    layout = { left, top, cell, n };
+    const r = range();
+    ctx.textBaseline = 'middle';
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = data.values[i * n + j];
+        const x = left + j * cell;
+        const y = top + i * cell;
+        const hidden = data.hideDiagonal && i === j;
+        const [cr, cg, cb] = viridis(t(v, r));
+        ctx.fillStyle = hidden ? '#c9ced6' : `rgb(${cr},${cg},${cb})`;
+        ctx.fillRect(x, y, cell - 1, cell - 1);
+        if (cell >= 32 && Number.isFinite(v)) {
+          ctx.fillStyle = hidden || t(v, r) > 0.6 ? INK : '#fff';
+          ctx.textAlign = 'center';
+          ctx.fillText(format(v), x + cell / 2, y + cell / 2);
+        }
+      }
+      ctx.fillStyle = INK;
+      ctx.textAlign = 'right';
+      ctx.fillText(data.labels[i], left - 6, top + i * cell + cell / 2);
+    }
+    ctx.textAlign = 'center';
+    for (let j = 0; j < n; j++) {
+      const label = data.labels[j];
+      ctx.fillText(label.length > 4 ? `${j}` : label, left + j * cell + cell / 2, top - 8);
+    }
+    ctx.fillStyle = MUTED;
+    ctx.textAlign = 'left';
+    if (options.colTitle) ctx.fillText(options.colTitle, left, 10);
+    if (options.rowTitle) {
+      ctx.save();
+      ctx.translate(10, top + (n * cell) / 2);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = 'center';
+      ctx.fillText(options.rowTitle, 0, 0);
+      ctx.restore();
+    }
+    // Colour bar.
+    const by = top + n * cell + 10;
+    for (let k = 0; k < 100; k++) {
+      const [cr, cg, cb] = viridis(k / 99);
+      ctx.fillStyle = `rgb(${cr},${cg},${cb})`;
+      ctx.fillRect(left + (k * (n * cell)) / 100, by, (n * cell) / 100 + 1, 8);
+    }
+    ctx.fillStyle = MUTED;
+    ctx.textAlign = 'left';
+    ctx.fillText(format(r.lo), left, by + 18);
+    ctx.textAlign = 'right';
+    ctx.fillText(`${format(r.hi)}${data.scale === 'log' ? ' (log)' : ''}`, left + n * cell, by + 18);
+    if (focus) {
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 3;
+      ctx.strokeRect(left + focus.col * cell - 1, top + focus.row * cell - 1, cell + 1, cell + 1);
+      ctx.strokeStyle = INK;
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(left + focus.col * cell - 1, top + focus.row * cell - 1, cell + 1, cell + 1);
+    }
+    ctx.strokeStyle = GRID;
+  }
+
+  function report() {
+    if (!options.onCell) return;
+    if (!focus || !data) return options.onCell(null);
+    const { row, col } = focus;
+    options.onCell({ row, col, value: data.values[row * data.labels.length + col] });
+  }
+
+  canvas.addEventListener('pointermove', (e) => {
+    if (!layout || !data) return;
+    const rect = canvas.getBoundingClientRect();
+    const col = Math.floor((e.clientX - rect.left - layout.left) / layout.cell);
+    const row = Math.floor((e.clientY - rect.top - layout.top) / layout.cell);
+    const inside = row >= 0 && col >= 0 && row < layout.n && col < layout.n;
+    const next = inside ? { row, col } : null;
+    if (JSON.stringify(next) === JSON.stringify(focus)) return;
+    focus = next;
+    draw();
+    report();
+  });
+  canvas.addEventListener('keydown', (e) => {
+    if (!data) return;
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (!moves[e.key]) return;
+    e.preventDefault();
+    const n = data.labels.length;
+    const [dr, dc] = moves[e.key];
+    const cur = focus || { row: 0, col: 1 };
+    focus = { row: Math.min(n - 1, Math.max(0, cur.row + dr)), col: Math.min(n - 1, Math.max(0, cur.col + dc)) };
+    draw();
+    report();
+  });
+  new ResizeObserver(() => draw()).observe(box);
+
+  return {
+    canvas,
+    /** @param {ArrayLike<number>} values N×N row-major @param {{labels: string[], scale?: 'linear'|'log', hideDiagonal?: boolean}} opts */
+    setData(values, opts) {
+      data = { values: Array.from(values), labels: opts.labels, scale: opts.scale || 'linear', hideDiagonal: !!opts.hideDiagonal };
+      const n = data.labels.length;
+      let best = null;
+      data.values.forEach((v, i) => {
+        if (Math.floor(i / n) !== i % n && (!best || v > best.v)) best = { v, i };
+      });
+      const summary = best ? `; largest off-diagonal: ${data.labels[Math.floor(best.i / n)]} → ${data.labels[best.i % n]} ${format(best.v)}` : '';
+      canvas.setAttribute('aria-label', `${options.label || 'matrix'}, ${n}×${n}${summary}. Arrow keys move between cells.`);
+      draw();
+      report();
+    },
+    setHideDiagonal(hide) {
+      if (data) data.hideDiagonal = hide;
+      draw();
+    },
+    clear() {
+      data = null;
+      focus = null;
+      draw();
+    },
+    /** The values shown, for tests and export. */
+    values: () => (data ? data.values.slice() : null),
+  };
+}
