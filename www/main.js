@@ -72,7 +72,8 @@ function writeHash() {
 
 /** Steps the current settings will take: the x range of the charts before a run reports its own. */
 function expectedSteps() {
-  return Math.ceil(trainSize / state.get('batch')) * state.get('epochs');
+  const n = state.get('limit') > 0 ? Math.min(state.get('limit'), trainSize) : trainSize;
+  return Math.ceil(n / state.get('batch')) * state.get('epochs');
 }
 
 function clearRun() {

@@ -24,6 +24,8 @@ export const SCHEMA = Object.freeze({
   epochs: { type: 'int', min: 1, max: 50, default: 1, label: 'epochs', config: 'epochs' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1, label: 'seed', config: 'seed' },
   eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
+  // Train on the first N examples only (0 = all): with few examples the teacher's soft labels help most.
+  limit: { type: 'int', min: 0, max: 60000, default: 0, label: 'training examples', config: 'trainLimit' },
   // race: also train the same student on hard labels only, from the same weights and batches.
   race: { type: 'bool', default: true, label: 'race a hard-label twin', config: 'race' },
   backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },

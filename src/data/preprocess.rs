@@ -132,7 +132,7 @@ mod tests {
         let (xs, ys): (Vec<usize>, Vec<usize>) = ink.iter().map(|&i| (i % 28, i / 28)).unzip();
         assert_eq!((xs.iter().min(), xs.iter().max()), (Some(&4), Some(&23)));
         assert_eq!((ys.iter().min(), ys.iter().max()), (Some(&4), Some(&23)));
-        assert_eq!(mnist_like(&vec![0; 16], 4, 4).unwrap(), vec![0; PIXELS]);
+        assert_eq!(mnist_like(&[0; 16], 4, 4).unwrap(), vec![0; PIXELS]);
         assert!(mnist_like(&[0; 5], 2, 2).is_err());
         assert!(mnist_like(&[], 0, 0).is_err());
     }

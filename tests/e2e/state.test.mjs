@@ -15,7 +15,7 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', seed: '4294967295', eval: '50', race: 'off', backend: 'cpu', vtau: '12.5', scale: 'log',
+    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', race: 'off', backend: 'cpu', vtau: '12.5', scale: 'log',
     diag: 'show', ex: '9999',
   };
   for (const [key, value] of Object.entries(changes)) {
@@ -25,7 +25,7 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
-  assert.match(hash, /&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
+  assert.match(hash, /&limit=2000&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
   assert.deepEqual(state.values, s.values);
@@ -37,7 +37,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(notices, []);
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
-    race: true,
+    trainLimit: 0, race: true,
   });
 });
 
@@ -107,4 +107,16 @@ test('every schema entry has a default inside its own range', () => {
     const r = coerce(key, spec.default);
     assert.equal(r.notice, undefined, key);
   }
+});
+
+test('view settings and the race flag: parsed, clamped or ignored with notices', () => {
+  const { state, notices } = State.fromHash('#race=maybe&vtau=0.1&ex=10000&diag=<b>x</b>&scale=LOG');
+  assert.equal(state.get('race'), true, 'race=maybe is ignored');
+  assert.equal(state.get('vtau'), 0.5, 'vtau is clamped to 0.5');
+  assert.equal(state.get('ex'), 9999, 'ex is clamped to the last test image');
+  assert.equal(state.get('diag'), 'hide');
+  assert.equal(state.get('scale'), 'log', 'enum values are case-insensitive');
+  for (const key of ['race', 'vtau', 'ex', 'diag']) assert.ok(notices.some((n) => n.includes(key)), key);
+  assert.equal(State.fromHash('#race=off').state.toConfig().race, false);
+  assert.equal(State.fromHash('#race=0').state.toHash().includes('race=off'), true);
 });
