@@ -43,9 +43,10 @@ test-native:
 test-e2e: tools
 	node --test --test-concurrency=1 tests/e2e/
 
-lint:
+lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --release --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
 teacher: teacher-mnist teacher-fashion

@@ -1,29 +1,17 @@
 //! The teaching views' core on the real data: drawing preprocessing, the race's identical
 //! start and batches, why τ², and the CLI's matrix and weight evaluation.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
 
 use burn::tensor::{Tensor, TensorData};
+use common::{mnist, mnist_teacher as teacher};
 use distill_lab::analysis::{compare, log_spaced, similarity, soft_gradient_norms};
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::data::{mnist_like, Dataset, DatasetKind, PIXELS};
-use distill_lab::model::{
-    argmax, load_logits, load_weights, save_weights, ModelSpec, Net, TeacherLogits,
-};
+use distill_lab::data::{mnist_like, PIXELS};
+use distill_lab::model::{argmax, load_weights, save_weights, ModelSpec, Net};
 use distill_lab::train::{predict, race, TrainConfig};
-
-fn mnist() -> Arc<Dataset> {
-    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::load(DatasetKind::Mnist, Path::new("www/data")).unwrap()))
-        .clone()
-}
-
-fn teacher() -> Arc<TeacherLogits> {
-    let path = "www/models/mnist-teacher.logits.safetensors";
-    Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
-}
 
 fn cli(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_distill-lab"))

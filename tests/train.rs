@@ -1,23 +1,15 @@
 //! Training outcomes on real MNIST, on the CPU.
 
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+mod common;
 
+use std::path::Path;
+use std::sync::Arc;
+
+use common::{mnist, mnist_teacher as bundled_teacher};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Batcher, Dataset, DatasetKind};
 use distill_lab::model::{load_logits, TeacherLogits};
 use distill_lab::train::{Run, TrainConfig};
-
-fn mnist() -> Arc<Dataset> {
-    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::load(DatasetKind::Mnist, Path::new("www/data")).unwrap()))
-        .clone()
-}
-
-fn bundled_teacher() -> Arc<TeacherLogits> {
-    let path = "www/models/mnist-teacher.logits.safetensors";
-    Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
-}
 
 #[test]
 fn bundled_teachers_reach_their_accuracy_bounds() {

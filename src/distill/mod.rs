@@ -1,5 +1,15 @@
 //! Distillation losses: pure tensor functions, one file per family.
 
+mod attention;
+mod dkd;
+mod fitnets;
 mod hinton;
+mod multi;
+mod rkd;
 
+pub use attention::{attention_loss, attention_map};
+pub use dkd::dkd_loss;
+pub use fitnets::hint_loss;
 pub use hinton::{cross_entropy, hinton_loss, log_softmax, soft_kl};
+pub use multi::{combined_target, multi_teacher_loss, Combine};
+pub use rkd::{rkd_angle, rkd_distance, rkd_loss, RKD_ANGLE_WEIGHT, RKD_DISTANCE_WEIGHT};

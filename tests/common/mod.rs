@@ -1,0 +1,22 @@
+//! Shared fixtures of the integration tests: the bundled MNIST data and teacher, loaded once.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::model::{load_logits, TeacherLogits};
+
+/// MNIST from `www/data`, parsed once per test binary.
+pub fn mnist() -> Arc<Dataset> {
+    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
+    DATA.get_or_init(|| Arc::new(Dataset::load(DatasetKind::Mnist, Path::new("www/data")).unwrap()))
+        .clone()
+}
+
+/// The bundled MNIST teacher's logits.
+pub fn mnist_teacher() -> Arc<TeacherLogits> {
+    let path = "www/models/mnist-teacher.logits.safetensors";
+    Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
+}

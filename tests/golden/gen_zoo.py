@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Golden values of the method zoo's losses, written from the papers' formulas with PyTorch.
+
+Run from the repository root:  python3 tests/golden/gen_zoo.py  → tests/golden/zoo.json
+Inputs are drawn with a fixed seed and rounded to float32 (what the Rust side sees); the loss and
+its gradient with respect to the student input are computed in float64.
+
+- DKD (Zhao et al. 2022), as in the authors' mdistiller `dkd_loss`: binary target/others KL
+  (TCKD) and the KL over non-target classes after masking the target with -1000 (NCKD), both
+  times tau^2 and averaged over the batch; alpha*TCKD + beta*NCKD.
+- RKD (Park et al. 2019), as in the authors' code: pdist with squared distances clamped at 1e-12,
+  diagonal zeroed, divided by the mean over pairs; angles of F.normalize'd difference vectors;
+  smooth_l1 (mean). A batch of one has no pairs: we define the distance loss as 0 there.
+- Attention transfer (Zagoruyko & Komodakis 2017), the authors' `at_loss`:
+  (normalize(x.pow(2).mean(1).view(b, -1)) - same(y)).pow(2).mean().
+- FitNets hint: MSE (mean) between a linear regressor of the student feature and the teacher's.
+- Multi-teacher: tau^2 * KL(q || softmax(s/tau)), q the mean of the teachers' softened outputs or
+  their mix weighted per example by each teacher's top-1 probability at tau = 1.
+"""
+import json
+import pathlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def dkd(s, t, y, alpha, beta, tau):
+    gt = F.one_hot(y, s.shape[1]).to(s.dtype)
+    ps, pt = F.softmax(s / tau, dim=1), F.softmax(t / tau, dim=1)
+    bs = torch.stack([(ps * gt).sum(1), (ps * (1 - gt)).sum(1)], 1)
+    bt = torch.stack([(pt * gt).sum(1), (pt * (1 - gt)).sum(1)], 1)
+    tckd = F.kl_div(torch.log(bs), bt, reduction="sum") * tau ** 2 / s.shape[0]
+    pt2 = F.softmax(t / tau - 1000.0 * gt, dim=1)
+    ls2 = F.log_softmax(s / tau - 1000.0 * gt, dim=1)
+    nckd = F.kl_div(ls2, pt2, reduction="sum") * tau ** 2 / s.shape[0]
+    return alpha * tckd + beta * nckd
+
+
+def pdist(e, eps=1e-12):
+    sq = e.pow(2).sum(1)
+    res = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * e @ e.t()).clamp(min=eps).sqrt().clone()
+    res[range(len(e)), range(len(e))] = 0
+    return res
+
+
+def rkd_distance(s, t):
+    if s.shape[0] < 2:
+        return (s * 0).sum()
+    with torch.no_grad():
+        td = pdist(t)
+        td = td / td[td > 0].mean()
+    d = pdist(s)
+    d = d / d[d > 0].mean()
+    return F.smooth_l1_loss(d, td, reduction="mean")
+
+
+def angles(e):
+    diff = e.unsqueeze(0) - e.unsqueeze(1)
+    unit = F.normalize(diff, p=2, dim=2)
+    return torch.bmm(unit, unit.transpose(1, 2)).view(-1)
+
+
+def rkd_angle(s, t):
+    with torch.no_grad():
+        ta = angles(t)
+    return F.smooth_l1_loss(angles(s), ta, reduction="mean")
+
+
+def at(x):
+    return F.normalize(x.pow(2).mean(1).view(x.size(0), -1))
+
+
+def attention(s, t):
+    return (at(s) - at(t)).pow(2).mean()
+
+
+def multi(s, teachers, tau, how):
+    soft = [F.softmax(t / tau, dim=1) for t in teachers]
+    if how == "average":
+        q = sum(soft) / len(soft)
+    else:
+        conf = [F.softmax(t, dim=1).max(1, keepdim=True).values for t in teachers]
+        total = sum(conf)
+        q = sum(p * c / total for p, c in zip(soft, conf))
+    return F.kl_div(F.log_softmax(s / tau, dim=1), q, reduction="batchmean") * tau ** 2
+
+
+def f32(rng, shape, scale=1.0):
+    return (rng.normal(0, scale, shape)).astype(np.float32)
+
+
+def record(name, loss, student, params, inputs, fn):
+    s = torch.tensor(student, dtype=torch.float64, requires_grad=True)
+    value = fn(s)
+    value.backward()
+    return {"name": name, "loss": loss, "params": params, "student": student.flatten().tolist(),
+            "shape": list(student.shape), "inputs": {k: v.flatten().tolist() for k, v in inputs.items()},
+            "shapes": {k: list(v.shape) for k, v in inputs.items()},
+            "value": value.item(), "grad": s.grad.flatten().tolist()}
+
+
+def t64(a):
+    return torch.tensor(a, dtype=torch.float64)
+
+
+def main():
+    rng = np.random.default_rng(20261128)
+    cases = []
+    # DKD: temperatures, alpha/beta, batch of one, extreme logits.
+    for i, (b, tau, alpha, beta, scale) in enumerate([
+            (16, 4.0, 1.0, 8.0, 3.0), (1, 1.0, 1.0, 8.0, 3.0), (8, 0.5, 0.5, 2.0, 3.0),
+            (32, 20.0, 1.0, 1.0, 3.0), (4, 2.0, 2.0, 0.0, 3.0), (8, 1.0, 1.0, 8.0, 50.0), (8, 4.0, 1.0, 8.0, 50.0)]):
+        s, t = f32(rng, (b, 10), scale), f32(rng, (b, 10), scale)
+        if scale >= 50:
+            s = np.clip(s, -50, 50).astype(np.float32)
+            t = np.clip(t, -50, 50).astype(np.float32)
+        y = rng.integers(0, 10, b)
+        cases.append(record(f"dkd-{i}-b{b}-t{tau}", "dkd", s, {"alpha": alpha, "beta": beta, "tau": tau},
+                            {"teacher": t, "labels": y.astype(np.float32)},
+                            lambda st: dkd(st, t64(t), torch.tensor(y), alpha, beta, tau)))
+    # RKD: different widths, batch of one and two, constant (identical) embeddings.
+    for i, (b, ds, dt, const) in enumerate([(8, 16, 32, False), (1, 4, 4, False), (2, 3, 5, False),
+                                           (16, 8, 8, False), (5, 4, 6, True)]):
+        s, t = f32(rng, (b, ds)), f32(rng, (b, dt))
+        if const:
+            s[:] = s[0]
+        for kind, fn in [("rkd_distance", rkd_distance), ("rkd_angle", rkd_angle)]:
+            cases.append(record(f"{kind}-{i}-b{b}", kind, s, {}, {"teacher": t},
+                                lambda st, fn=fn: fn(st, t64(t))))
+    # Attention transfer: channels differ, resolutions match; a constant (all-zero) student map.
+    for i, (b, cs, ct, h, zero) in enumerate([(4, 8, 16, 7, False), (1, 3, 5, 4, False), (2, 4, 4, 14, True)]):
+        s, t = f32(rng, (b, cs, h, h)), f32(rng, (b, ct, h, h))
+        if zero:
+            s[:] = 0
+        cases.append(record(f"attention-{i}-b{b}", "attention", s, {}, {"teacher": t},
+                            lambda st: attention(st, t64(t))))
+    # FitNets hint with its regressor.
+    for i, (b, ds, dt) in enumerate([(8, 16, 32), (1, 5, 3)]):
+        s, t = f32(rng, (b, ds)), f32(rng, (b, dt))
+        w, bias = f32(rng, (ds, dt), 0.3), f32(rng, (dt,), 0.1)
+        cases.append(record(f"hint-{i}-b{b}", "hint", s, {}, {"teacher": t, "weight": w, "bias": bias},
+                            lambda st: F.mse_loss(st @ t64(w) + t64(bias), t64(t))))
+    # Multi-teacher: two and three teachers, both combinations, an extreme teacher.
+    for i, (b, k, tau, how, scale) in enumerate([(8, 2, 4.0, "average", 3.0), (8, 2, 4.0, "confidence", 3.0),
+                                                (1, 3, 1.0, "confidence", 3.0), (16, 3, 20.0, "average", 3.0),
+                                                (4, 2, 2.0, "confidence", 30.0)]):
+        s = f32(rng, (b, 10), 3.0)
+        ts = [f32(rng, (b, 10), scale) for _ in range(k)]
+        inputs = {f"teacher{j}": ts[j] for j in range(k)}
+        cases.append(record(f"multi-{how}-{i}-b{b}", "multi", s, {"tau": tau, "combine": how, "teachers": k},
+                            inputs, lambda st: multi(st, [t64(x) for x in ts], tau, how)))
+    out = pathlib.Path(__file__).with_name("zoo.json")
+    out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
+    print(f"wrote {len(cases)} cases to {out}")
+
+
+if __name__ == "__main__":
+    main()

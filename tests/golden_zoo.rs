@@ -1,0 +1,161 @@
+//! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
+//! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher.
+
+use burn::tensor::{Tensor, TensorData};
+use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::distill::{
+    attention_loss, dkd_loss, hint_loss, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
+};
+use distill_lab::model::read_f32;
+use serde_json::Value;
+
+/// |a − b| ≤ 1e-5 · max(1, |b|), as for Hinton's loss.
+fn close(a: f32, b: f64) -> bool {
+    a.is_finite() && ((a as f64) - b).abs() <= 1e-5 * b.abs().max(1.0)
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn dims(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+struct Case<'a> {
+    c: &'a Value,
+    device: burn::tensor::Device,
+}
+
+impl Case<'_> {
+    fn t2(&self, key: &str) -> Tensor<2> {
+        let d = dims(&self.c["shapes"][key]);
+        Tensor::from_data(
+            TensorData::new(floats(&self.c["inputs"][key]), [d[0], d[1]]),
+            &self.device,
+        )
+    }
+    fn t4(&self, key: &str) -> Tensor<4> {
+        let d = dims(&self.c["shapes"][key]);
+        let shape = [d[0], d[1], d[2], d[3]];
+        Tensor::from_data(
+            TensorData::new(floats(&self.c["inputs"][key]), shape),
+            &self.device,
+        )
+    }
+    fn param(&self, key: &str) -> f32 {
+        self.c["params"][key].as_f64().unwrap() as f32
+    }
+}
+
+#[test]
+fn zoo_losses_and_gradients_match_pytorch() {
+    let golden: Value = serde_json::from_str(include_str!("golden/zoo.json")).unwrap();
+    let device = cpu_device().autodiff();
+    let cases = golden["cases"].as_array().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in cases {
+        let case = Case {
+            c,
+            device: device.clone(),
+        };
+        let name = c["name"].as_str().unwrap();
+        let kind = c["loss"].as_str().unwrap();
+        seen.insert(kind);
+        let shape = dims(&c["shape"]);
+        let data = floats(&c["student"]);
+        let (loss, grad) = if shape.len() == 4 {
+            let s = Tensor::<4>::from_data(
+                TensorData::new(data, [shape[0], shape[1], shape[2], shape[3]]),
+                &device,
+            )
+            .require_grad();
+            let loss = match kind {
+                "attention" => attention_loss(s.clone(), case.t4("teacher")),
+                other => panic!("unknown 4-d loss {other}"),
+            };
+            let grads = loss.backward();
+            let g = block_on(read_f32(s.grad(&grads).expect("gradient"))).unwrap();
+            (loss, g)
+        } else {
+            let s = Tensor::<2>::from_data(TensorData::new(data, [shape[0], shape[1]]), &device)
+                .require_grad();
+            let loss = match kind {
+                "dkd" => {
+                    let labels = floats(&c["inputs"]["labels"]);
+                    let mut one_hot = vec![0.0f32; shape[0] * shape[1]];
+                    for (i, y) in labels.iter().enumerate() {
+                        one_hot[i * shape[1] + *y as usize] = 1.0;
+                    }
+                    let y = Tensor::<2>::from_data(
+                        TensorData::new(one_hot, [shape[0], shape[1]]),
+                        &device,
+                    );
+                    dkd_loss(
+                        s.clone(),
+                        case.t2("teacher"),
+                        y,
+                        case.param("alpha"),
+                        case.param("beta"),
+                        case.param("tau"),
+                    )
+                }
+                "rkd_distance" => rkd_distance(s.clone(), case.t2("teacher")),
+                "rkd_angle" => rkd_angle(s.clone(), case.t2("teacher")),
+                "hint" => {
+                    let b = floats(&c["inputs"]["bias"]);
+                    let bias =
+                        Tensor::<1>::from_data(TensorData::new(b.clone(), [b.len()]), &device);
+                    hint_loss(s.clone(), case.t2("weight"), bias, case.t2("teacher"))
+                }
+                "multi" => {
+                    let k = c["params"]["teachers"].as_u64().unwrap() as usize;
+                    let teachers: Vec<Tensor<2>> =
+                        (0..k).map(|j| case.t2(&format!("teacher{j}"))).collect();
+                    let how = match c["params"]["combine"].as_str().unwrap() {
+                        "average" => Combine::Average,
+                        _ => Combine::Confidence,
+                    };
+                    multi_teacher_loss(s.clone(), &teachers, case.param("tau"), how)
+                }
+                other => panic!("unknown loss {other}"),
+            };
+            let grads = loss.backward();
+            let g = block_on(read_f32(s.grad(&grads).expect("gradient"))).unwrap();
+            (loss, g)
+        };
+        let value = block_on(read_f32(loss)).unwrap()[0];
+        let want = c["value"].as_f64().unwrap();
+        assert!(close(value, want), "{name}: loss {value} vs PyTorch {want}");
+        let want_grad: Vec<f64> = c["grad"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert_eq!(grad.len(), want_grad.len(), "{name}");
+        for (i, (g, w)) in grad.iter().zip(&want_grad).enumerate() {
+            assert!(close(*g, *w), "{name}: grad[{i}] {g} vs PyTorch {w}");
+        }
+    }
+    let kinds: Vec<&str> = seen.into_iter().collect();
+    assert_eq!(
+        kinds,
+        [
+            "attention",
+            "dkd",
+            "hint",
+            "multi",
+            "rkd_angle",
+            "rkd_distance"
+        ]
+    );
+}
