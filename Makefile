@@ -8,7 +8,7 @@ WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/distill_lab.wasm
 CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
 PORT ?= 8080
 
-.PHONY: all serve test test-native test-e2e wasm tools lint teacher teacher-mnist teacher-fashion clean
+.PHONY: all serve test test-native test-e2e wasm tools lint teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
 
 all: wasm
 
@@ -49,13 +49,17 @@ lint: tools
 	cargo clippy --release --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
-teacher: teacher-mnist teacher-fashion
+teacher: teacher-mnist teacher-fashion teacher-mnist-mlp
 
 $(CLI): $(shell find src -name '*.rs') Cargo.toml
 	cargo build --bin distill-lab
 
 teacher-mnist: $(CLI)
 	$(CLI) train-teacher --dataset mnist --arch cnn:32,64,256 --epochs 6 --seed 1
+
+## The second MNIST teacher (multi-teacher distillation): Hinton's 784-1200-1200-10 with dropout and jitter.
+teacher-mnist-mlp: $(CLI)
+	$(CLI) train-teacher --dataset mnist --arch mlp:1200,1200 --epochs 12 --dropout 0.3 --jitter 2 --seed 1 --name mnist-mlp-teacher
 
 teacher-fashion: $(CLI)
 	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 8 --jitter 0 --seed 1

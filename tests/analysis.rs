@@ -87,7 +87,7 @@ fn racing_students_start_from_identical_weights_and_see_identical_batches() {
         ..TrainConfig::default()
     };
     let device = cpu_device();
-    let (mut d, mut b) = race(config.clone(), mnist(), teacher(), &device).unwrap();
+    let (mut d, mut b) = race(config.clone(), mnist(), vec![teacher()], &device).unwrap();
     assert!(d.has_teacher() && !b.has_teacher());
     assert_eq!(d.init_fingerprint(), b.init_fingerprint());
     let (wd, wb) = (
@@ -110,7 +110,7 @@ fn racing_students_start_from_identical_weights_and_see_identical_batches() {
     let (mut other, _) = race(
         TrainConfig { seed: 8, ..config },
         mnist(),
-        teacher(),
+        vec![teacher()],
         &device,
     )
     .unwrap();

@@ -10,6 +10,7 @@ import { createDark } from './views/dark.js';
 import { createWhy } from './views/why.js';
 import { createRace } from './views/race.js';
 import { createAsk } from './ask.js';
+import { createMethodInfo } from './views/method.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -43,6 +44,7 @@ const race = createRace({
   describe: () => ({ link: location.href, settings: { ...state.values }, dataset: loadedDataset, backend: backendFlag }),
 });
 const VIEW_KEYS = ['vtau', 'scale', 'diag', 'ex'];
+createMethodInfo(document.getElementById('controls'), state);
 
 const controls = createControls(document.getElementById('controls'), state, {
   onNotice: (text) => status.notice(text),

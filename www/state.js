@@ -26,6 +26,13 @@ export const SCHEMA = Object.freeze({
   eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
   // Train on the first N examples only (0 = all): with few examples the teacher's soft labels help most.
   limit: { type: 'int', min: 0, max: 60000, default: 0, label: 'training examples', config: 'trainLimit' },
+  // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
+  method: { type: 'enum', values: ['hinton', 'dkd', 'multi-average', 'multi-confidence'], default: 'hinton', label: 'method', config: 'method' },
+  dkdb: { type: 'float', min: 0, max: 100, default: 8, label: 'DKD β', config: 'dkdBeta' },
+  ramp: { type: 'enum', values: ['constant', 'linear', 'cosine'], default: 'constant', label: 'τ schedule', config: 'ramp' },
+  tauend: { type: 'float', min: 0.5, max: 20, default: 1, label: 'τ at the end', config: 'tauEnd' },
+  // 0 = off; otherwise every example gets the τ that gives the teacher's output this many bits of entropy.
+  tent: { type: 'float', min: 0, max: 3.3, default: 0, label: 'entropy-matched τ (bits)', config: 'targetEntropy' },
   // race: also train the same student on hard labels only, from the same weights and batches.
   race: { type: 'bool', default: true, label: 'race a hard-label twin', config: 'race' },
   backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },
@@ -205,13 +212,15 @@ export class State {
     return { changed, notice: r.notice };
   }
 
-  /** The config object for `Lab.start`. */
+  /** The config object for `Lab.start` (settings that are off become null). */
   toConfig() {
     const config = {};
     for (const key of KEYS) {
       const field = SCHEMA[key].config;
       if (field) config[field] = this.get(key);
     }
+    if (config.ramp === 'constant') config.tauEnd = null;
+    if (!(config.targetEntropy > 0)) config.targetEntropy = null;
     return config;
   }
 

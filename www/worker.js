@@ -21,6 +21,8 @@ const DATA_FILES = [
   't10k-images-idx3-ubyte.gz',
   't10k-labels-idx1-ubyte.gz',
 ];
+/** The second teacher of each dataset, for the multi-teacher methods. */
+const SECOND_TEACHER = { mnist: 'mnist-mlp-teacher' };
 /** Target wall time of one training chunk: long enough to amortise the call, short enough for a snappy pause. */
 const CHUNK_MS = 75;
 
@@ -184,9 +186,20 @@ async function load(dataset) {
     post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
     return { info, teacher: l.loadTeacher(logits), model: l.loadTeacherModel(weights) };
   });
+  // The second teacher of the multi-teacher methods: MNIST only.
+  let second = null;
+  if (SECOND_TEACHER[dataset]) {
+    try {
+      const bytes = await fetchBytes(`./models/${SECOND_TEACHER[dataset]}.logits.safetensors`, () => {});
+      second = await withLab((l) => l.loadSecondTeacher(bytes));
+    } catch (e) {
+      second = { error: messageOf(e) }; // the multi-teacher methods then refuse to start, saying why
+    }
+  }
   loaded = {
     dataset: { name: info.name ?? dataset, train: info.train, test: info.test, classNames: info.classNames },
     teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: model.spec },
+    second,
   };
   post({ status: 'ready', ...backend, ...loaded });
 }

@@ -1,6 +1,7 @@
 //! Command-line interface (clap). Every flag maps onto [`TrainConfig`].
 
 mod analyze;
+mod experiment;
 mod run_loop;
 mod teacher;
 
@@ -10,8 +11,9 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
-use distill_lab::model::load_logits;
-use distill_lab::train::{Schedule, TrainConfig};
+use distill_lab::distill::Ramp;
+use distill_lab::model::{load_logits, TeacherLogits};
+use distill_lab::train::{Method, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
@@ -33,6 +35,9 @@ enum Command {
     Analyze(analyze::Analysis),
     /// Reports a student's weights file (e.g. exported from the page) on the test set.
     Evaluate(analyze::EvaluateArgs),
+    /// Reproducible comparisons over several seeds (mean ± std).
+    #[command(subcommand)]
+    Experiment(experiment::Experiment),
 }
 
 /// Flags shared by every training command.
@@ -83,9 +88,12 @@ struct TeacherArgs {
     /// Random translation of training images, in pixels (0..=4).
     #[arg(long, default_value_t = 1)]
     jitter: usize,
-    /// Output folder for <dataset>-teacher.{safetensors,logits.safetensors,json}.
+    /// Output folder for <name>.{safetensors,logits.safetensors,json}.
     #[arg(long, default_value = "www/models")]
     out: PathBuf,
+    /// File name stem (default: <dataset>-teacher).
+    #[arg(long)]
+    name: Option<String>,
 }
 
 #[derive(Args)]
@@ -101,12 +109,90 @@ struct DistillArgs {
     /// Temperature τ of the soft targets, in [0.05, 100].
     #[arg(long, default_value_t = 4.0)]
     tau: f32,
-    /// Teacher logits file (default: www/models/<dataset>-teacher.logits.safetensors).
+    /// Teacher logits file; repeat it for several teachers (default: www/models/<dataset>-teacher,
+    /// and <dataset>-mlp-teacher too for the multi-teacher methods).
     #[arg(long)]
-    teacher: Option<PathBuf>,
+    teacher: Vec<PathBuf>,
     /// Train on hard labels only (the baseline), ignoring the teacher.
     #[arg(long)]
     hard: bool,
+    #[command(flatten)]
+    method: MethodArgs,
+}
+
+/// The distillation method and its settings.
+#[derive(Args, Clone)]
+pub struct MethodArgs {
+    /// Loss: hinton, dkd, multi-average or multi-confidence.
+    #[arg(long, default_value = "hinton")]
+    method: String,
+    /// DKD: weight of the target-class term.
+    #[arg(long, default_value_t = 1.0)]
+    dkd_alpha: f32,
+    /// DKD: weight of the non-target-class term.
+    #[arg(long, default_value_t = 8.0)]
+    dkd_beta: f32,
+    /// How α and τ move to --alpha-end / --tau-end: constant, linear or cosine.
+    #[arg(long, default_value = "constant")]
+    ramp: String,
+    /// α at the end of the run (with --ramp linear|cosine).
+    #[arg(long)]
+    alpha_end: Option<f32>,
+    /// τ at the end of the run (with --ramp linear|cosine).
+    #[arg(long)]
+    tau_end: Option<f32>,
+    /// Per-example τ giving the teacher's softened output this many bits of entropy (hinton).
+    #[arg(long)]
+    target_entropy: Option<f32>,
+}
+
+impl MethodArgs {
+    fn apply(&self, base: TrainConfig) -> Result<TrainConfig> {
+        let ramp = match self.ramp.as_str() {
+            "constant" => Ramp::Constant,
+            "linear" => Ramp::Linear,
+            "cosine" => Ramp::Cosine,
+            r => return Err(err!("ramp '{r}': expected constant, linear or cosine")),
+        };
+        Ok(TrainConfig {
+            method: Method::parse(&self.method)?,
+            dkd_alpha: self.dkd_alpha,
+            dkd_beta: self.dkd_beta,
+            ramp,
+            alpha_end: self.alpha_end,
+            tau_end: self.tau_end,
+            target_entropy: self.target_entropy,
+            ..base
+        })
+    }
+}
+
+/// The logits of `paths`, or of the bundled teachers `method` needs for `dataset`.
+fn load_teachers(
+    paths: &[PathBuf],
+    dataset: &str,
+    method: Method,
+) -> Result<Vec<Arc<TeacherLogits>>> {
+    let defaults: Vec<PathBuf> = if method.multi_teacher() {
+        vec!["teacher", "mlp-teacher"]
+    } else {
+        vec!["teacher"]
+    }
+    .into_iter()
+    .map(|n| PathBuf::from(format!("www/models/{dataset}-{n}.logits.safetensors")))
+    .collect();
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    paths
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))?;
+            Ok(Arc::new(load_logits(&path.display().to_string(), &bytes)?))
+        })
+        .collect()
 }
 
 impl Common {
@@ -150,30 +236,24 @@ pub fn main() -> Result<()> {
         Command::Distill(a) => distill(a),
         Command::Analyze(a) => analyze::analyze(a),
         Command::Evaluate(a) => analyze::evaluate(a),
+        Command::Experiment(e) => experiment::run(e),
     }
 }
 
 fn distill(a: DistillArgs) -> Result<()> {
-    let config = a.common.config(TrainConfig {
+    let config = a.method.apply(a.common.config(TrainConfig {
         student: a.student.clone(),
         alpha: a.alpha,
         tau: a.tau,
         ..TrainConfig::default()
-    })?;
+    })?)?;
+    config.validate()?;
     let (data, device, backend) = a.common.load()?;
-    let teacher = if a.hard {
-        None
-    } else {
-        let path = a.teacher.clone().unwrap_or_else(|| {
-            PathBuf::from(format!(
-                "www/models/{}-teacher.logits.safetensors",
-                data.kind.name()
-            ))
-        });
-        let bytes = std::fs::read(&path).map_err(|e| err!("{}: {e}", path.display()))?;
-        Some(Arc::new(load_logits(&path.display().to_string(), &bytes)?))
+    let teachers = match a.hard {
+        true => Vec::new(),
+        false => load_teachers(&a.teacher, data.kind.name(), config.method)?,
     };
-    let mut run = distill_lab::train::Run::new(config, data, teacher, &device)?;
+    let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
     run_loop::run_to_end(&mut run, backend)?;
     Ok(())
 }

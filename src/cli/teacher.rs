@@ -32,6 +32,10 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let summary = run_loop::run_to_end(&mut run, backend)?;
     let model = run.model();
     let name = data.kind.name();
+    let stem = match &a.name {
+        Some(n) => n.clone(),
+        None => format!("{name}-teacher"),
+    };
     let device = device.autodiff();
     eprintln!(
         "computing the teacher's logits on {} + {} images…",
@@ -61,10 +65,10 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         ("test_accuracy", acc.to_string()),
     ];
     write(
-        format!("{name}-teacher.safetensors"),
+        format!("{stem}.safetensors"),
         block_on(save_weights(model, &spec, &extra))?,
     )?;
-    write(format!("{name}-teacher.logits.safetensors"), logits_bytes)?;
+    write(format!("{stem}.logits.safetensors"), logits_bytes)?;
     let card = json!({
         "dataset": name,
         "architecture": spec.to_string(),
@@ -82,9 +86,9 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         "last_eval": summary.last,
     });
     write(
-        format!("{name}-teacher.json"),
+        format!("{stem}.json"),
         serde_json::to_vec_pretty(&card).map_err(|e| err!("{e}"))?,
     )?;
-    eprintln!("wrote {}/{name}-teacher.{{safetensors,logits.safetensors,json}}: test accuracy {:.2}% ({errors} errors)", a.out.display(), acc * 100.0);
+    eprintln!("wrote {}/{stem}.{{safetensors,logits.safetensors,json}}: test accuracy {:.2}% ({errors} errors)", a.out.display(), acc * 100.0);
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Distillation losses: pure tensor functions, one file per family.
 
+mod adaptive;
 mod attention;
 mod dkd;
 mod fitnets;
@@ -7,6 +8,7 @@ mod hinton;
 mod multi;
 mod rkd;
 
+pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
 pub use attention::{attention_loss, attention_map};
 pub use dkd::dkd_loss;
 pub use fitnets::hint_loss;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::distill::Ramp;
 use crate::model::ModelSpec;
 use crate::{err, Result};
 
@@ -14,6 +15,57 @@ pub enum Schedule {
     Constant,
     /// Cosine annealing from `lr` to 0 over the run.
     Cosine,
+}
+
+/// The distillation loss of a run (with a teacher; without one every run is plain CE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Hinton et al. 2015: `α·CE + (1−α)·τ²·KL` ([`crate::distill::hinton_loss`]).
+    #[default]
+    Hinton,
+    /// Zhao et al. 2022: `α·CE + w·DKD(α_dkd, β_dkd, τ)` ([`crate::distill::dkd_loss`]), the
+    /// DKD weight `w` rising linearly from 0 to 1 over the first 10 % of the steps.
+    Dkd,
+    /// Several teachers, averaged: `α·CE + (1−α)·τ²·KL(mean_k p_k ‖ s)`.
+    MultiAverage,
+    /// Several teachers, weighted per example by their confidence.
+    MultiConfidence,
+}
+
+impl Method {
+    /// Every method, in the order tables list them.
+    pub const ALL: [Method; 4] = [
+        Method::Hinton,
+        Method::Dkd,
+        Method::MultiAverage,
+        Method::MultiConfidence,
+    ];
+
+    /// Parses `hinton`, `dkd`, `multi-average`, `multi-confidence`.
+    pub fn parse(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                err!("unknown method '{name}': expected hinton, dkd, multi-average or multi-confidence")
+            })
+    }
+
+    /// The name in configs, links and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Hinton => "hinton",
+            Method::Dkd => "dkd",
+            Method::MultiAverage => "multi-average",
+            Method::MultiConfidence => "multi-confidence",
+        }
+    }
+
+    /// Whether it needs more than one teacher.
+    pub fn multi_teacher(self) -> bool {
+        matches!(self, Method::MultiAverage | Method::MultiConfidence)
+    }
 }
 
 /// Settings of one training run (a distilled student, a hard-label baseline or a teacher).
@@ -44,6 +96,21 @@ pub struct TrainConfig {
     pub jitter: usize,
     /// Use only the first this many training examples (0 = all); for quick runs and tests.
     pub train_limit: usize,
+    /// The distillation loss.
+    pub method: Method,
+    /// DKD's weight of the target-class term (paper: 1).
+    pub dkd_alpha: f32,
+    /// DKD's weight of the non-target-class term (paper: 8).
+    pub dkd_beta: f32,
+    /// How α and τ move from their start values to `alpha_end` / `tau_end` over the run.
+    pub ramp: Ramp,
+    /// α at the end of the run (with a ramp other than constant); `None` = α.
+    pub alpha_end: Option<f32>,
+    /// τ at the end of the run (with a ramp other than constant); `None` = τ.
+    pub tau_end: Option<f32>,
+    /// Entropy-matched per-example τ: each example's τ makes the teacher's softened output carry
+    /// this many bits (Hinton's loss only); `None` = the scheduled τ for every example.
+    pub target_entropy: Option<f32>,
 }
 
 impl Default for TrainConfig {
@@ -61,6 +128,13 @@ impl Default for TrainConfig {
             dropout: 0.0,
             jitter: 0,
             train_limit: 0,
+            method: Method::Hinton,
+            dkd_alpha: 1.0,
+            dkd_beta: 8.0,
+            ramp: Ramp::Constant,
+            alpha_end: None,
+            tau_end: None,
+            target_entropy: None,
         }
     }
 }
@@ -118,7 +192,52 @@ impl TrainConfig {
             "an integer in 0..=4",
             self.jitter.to_string(),
         )?;
+        for (value, field) in [(self.dkd_alpha, "dkd alpha"), (self.dkd_beta, "dkd beta")] {
+            check(
+                (0.0..=100.0).contains(&value),
+                field,
+                "a number in [0, 100]",
+                value.to_string(),
+            )?;
+        }
+        if let Some(a) = self.alpha_end {
+            check(
+                (0.0..=1.0).contains(&a),
+                "alpha end",
+                "a number in [0, 1]",
+                a.to_string(),
+            )?;
+        }
+        if let Some(t) = self.tau_end {
+            check(
+                (0.05..=100.0).contains(&t),
+                "tau end",
+                "a number in [0.05, 100]",
+                t.to_string(),
+            )?;
+        }
+        if let Some(h) = self.target_entropy {
+            check(
+                h > 0.0 && h < 10f32.log2(),
+                "target entropy",
+                "bits in (0, 3.32)",
+                h.to_string(),
+            )?;
+        }
         Ok(spec)
+    }
+
+    /// α at `step` of `total` (the ramp from `alpha` to `alpha_end`).
+    pub fn alpha_at(&self, step: usize, total: usize) -> f32 {
+        let t = step as f32 / total.max(1) as f32;
+        self.ramp
+            .at(self.alpha, self.alpha_end.unwrap_or(self.alpha), t)
+    }
+
+    /// τ at `step` of `total` (the ramp from `tau` to `tau_end`).
+    pub fn tau_at(&self, step: usize, total: usize) -> f32 {
+        let t = step as f32 / total.max(1) as f32;
+        self.ramp.at(self.tau, self.tau_end.unwrap_or(self.tau), t)
     }
 
     /// The learning rate at `step` of `total`.

@@ -7,6 +7,6 @@ mod config;
 mod eval;
 mod run;
 
-pub use config::{Schedule, TrainConfig};
+pub use config::{Method, Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
 pub use run::{predict, race, ChunkReport, Run};

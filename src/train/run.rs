@@ -7,9 +7,12 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::{evaluate_logits, Evaluation, TrainConfig};
+use super::{evaluate_logits, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::distill::{cross_entropy, hinton_loss};
+use crate::distill::{
+    cross_entropy, dkd_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss,
+    tau_for_entropy, Combine,
+};
 use crate::model::{read_f32, ModelSpec, Net, TeacherLogits};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
@@ -46,23 +49,41 @@ pub struct Run {
     step: usize,
     total_steps: usize,
     data: Arc<Dataset>,
-    teacher: Option<Arc<TeacherLogits>>,
+    teachers: Vec<Arc<TeacherLogits>>,
     init_fingerprint: Fingerprint,
     batch_fingerprint: Fingerprint,
 }
 
 impl Run {
-    /// A new run on `device` (autodiff is enabled on it here). With `teacher`, the loss is
-    /// Hinton's; without, plain cross-entropy on hard labels (`alpha` is ignored).
+    /// A new run on `device` (autodiff is enabled on it here). With `teacher`, the loss is the
+    /// config's method; without, plain cross-entropy on hard labels (`alpha` is ignored).
     pub fn new(
         config: TrainConfig,
         data: Arc<Dataset>,
         teacher: Option<Arc<TeacherLogits>>,
         device: &Device,
     ) -> Result<Self> {
+        Self::with_teachers(config, data, teacher.into_iter().collect(), device)
+    }
+
+    /// A new run learning from several teachers (the multi-teacher methods need two or more;
+    /// the others use the first).
+    pub fn with_teachers(
+        config: TrainConfig,
+        data: Arc<Dataset>,
+        teachers: Vec<Arc<TeacherLogits>>,
+        device: &Device,
+    ) -> Result<Self> {
         let spec = config.validate()?;
-        if let Some(t) = &teacher {
+        for t in &teachers {
             t.check_matches(&data)?;
+        }
+        if !teachers.is_empty() && config.method.multi_teacher() && teachers.len() < 2 {
+            return Err(err!(
+                "method {} needs at least two teachers, got {}",
+                config.method.name(),
+                teachers.len()
+            ));
         }
         let device = device.clone().autodiff();
         let host = Net::init_host(&spec, config.seed);
@@ -72,7 +93,7 @@ impl Run {
             init.add_f32s(b);
         }
         let model = Net::from_host(&spec, host, &device)?;
-        let mut run = Self::with_model(config, spec, model, data, teacher, device);
+        let mut run = Self::with_model(config, spec, model, data, teachers, device);
         run.init_fingerprint = init;
         Ok(run)
     }
@@ -83,7 +104,7 @@ impl Run {
         spec: ModelSpec,
         model: Net,
         data: Arc<Dataset>,
-        teacher: Option<Arc<TeacherLogits>>,
+        teachers: Vec<Arc<TeacherLogits>>,
         device: Device,
     ) -> Self {
         let n = match config.train_limit {
@@ -103,7 +124,7 @@ impl Run {
             step: 0,
             total_steps,
             data,
-            teacher,
+            teachers,
             init_fingerprint: Fingerprint::default(),
             batch_fingerprint: Fingerprint::default(),
         }
@@ -122,7 +143,7 @@ impl Run {
 
     /// Whether this run learns from a teacher (else from hard labels only).
     pub fn has_teacher(&self) -> bool {
-        self.teacher.is_some()
+        !self.teachers.is_empty()
     }
 
     /// The architecture.
@@ -165,15 +186,50 @@ impl Run {
             &self.device,
         );
         let logits = self.model.forward(x, self.config.dropout);
-        match &self.teacher {
-            Some(t) => {
-                let t = Tensor::<2>::from_data(
-                    TensorData::new(t.train_rows(indices), [b, 10]),
-                    &self.device,
-                );
-                hinton_loss(logits, t, y, self.config.alpha, self.config.tau)
+        if self.teachers.is_empty() {
+            return cross_entropy(logits, y);
+        }
+        let c = &self.config;
+        let (alpha, tau) = (
+            c.alpha_at(self.step, self.total_steps),
+            c.tau_at(self.step, self.total_steps),
+        );
+        let rows = |t: &TeacherLogits| {
+            Tensor::<2>::from_data(
+                TensorData::new(t.train_rows(indices), [b, 10]),
+                &self.device,
+            )
+        };
+        let teacher = rows(&self.teachers[0]);
+        match c.method {
+            Method::Hinton => match c.target_entropy {
+                None => hinton_loss(logits, teacher, y, alpha, tau),
+                Some(bits) => {
+                    let host = self.teachers[0].train_rows(indices);
+                    let taus: Vec<f32> = host
+                        .chunks_exact(10)
+                        .map(|r| tau_for_entropy(r, bits))
+                        .collect();
+                    let taus = Tensor::<2>::from_data(TensorData::new(taus, [b, 1]), &self.device);
+                    hinton_loss_per_example(logits, teacher, y, alpha, taus)
+                }
+            },
+            Method::Dkd => {
+                // As in mdistiller, the DKD term warms up linearly (here over the first 10 % of
+                // the steps): β_dkd = 8 at step 0 would swamp the randomly initialised student.
+                let warm = (self.step as f32 / (0.1 * self.total_steps as f32).max(1.0)).min(1.0);
+                cross_entropy(logits.clone(), y.clone()) * alpha
+                    + dkd_loss(logits, teacher, y, c.dkd_alpha, c.dkd_beta, tau) * warm
             }
-            None => cross_entropy(logits, y),
+            Method::MultiAverage | Method::MultiConfidence => {
+                let how = match c.method {
+                    Method::MultiAverage => Combine::Average,
+                    _ => Combine::Confidence,
+                };
+                let all: Vec<Tensor<2>> = self.teachers.iter().map(|t| rows(t)).collect();
+                cross_entropy(logits.clone(), y) * alpha
+                    + multi_teacher_loss(logits, &all, tau, how) * (1.0 - alpha)
+            }
         }
     }
 
@@ -263,10 +319,10 @@ impl Run {
 pub fn race(
     config: TrainConfig,
     data: Arc<Dataset>,
-    teacher: Arc<TeacherLogits>,
+    teachers: Vec<Arc<TeacherLogits>>,
     device: &Device,
 ) -> Result<(Run, Run)> {
-    let distilled = Run::new(config.clone(), data.clone(), Some(teacher), device)?;
+    let distilled = Run::with_teachers(config.clone(), data.clone(), teachers, device)?;
     let baseline = Run::new(config, data, None, device)?;
     Ok((distilled, baseline))
 }

@@ -12,8 +12,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::{cpu_device, webgpu_device, BackendKind};
 use crate::data::{Dataset, DatasetKind};
+use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
-use crate::train::{race, Run, TrainConfig};
+use crate::train::{race, Method, Run, TrainConfig};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -45,6 +46,16 @@ struct PageConfig {
     train_limit: usize,
     /// Also train the hard-label twin (the race).
     race: bool,
+    /// The distillation method (`hinton`, `dkd`, `multi-average`, `multi-confidence`).
+    method: String,
+    /// DKD's non-target weight β.
+    dkd_beta: f32,
+    /// `constant`, `linear` or `cosine`: how τ moves to `tau_end`.
+    ramp: Ramp,
+    /// τ at the end of the run.
+    tau_end: Option<f32>,
+    /// Entropy-matched per-example τ, in bits.
+    target_entropy: Option<f32>,
 }
 
 impl Default for PageConfig {
@@ -61,6 +72,11 @@ impl Default for PageConfig {
             eval_every: d.eval_every,
             train_limit: 0,
             race: true,
+            method: "hinton".into(),
+            dkd_beta: d.dkd_beta,
+            ramp: Ramp::Constant,
+            tau_end: None,
+            target_entropy: None,
         }
     }
 }
@@ -74,6 +90,8 @@ pub struct Lab {
     reason: String,
     data: Option<Arc<Dataset>>,
     teacher: Option<Arc<TeacherLogits>>,
+    /// A second teacher's logits (MNIST's MLP teacher), for the multi-teacher methods.
+    second: Option<Arc<TeacherLogits>>,
     /// The teacher network itself (on the CPU), for inputs it has no stored logits for.
     teacher_net: Option<Net>,
     distilled: Option<Run>,
@@ -111,6 +129,7 @@ impl Lab {
             reason,
             data: None,
             teacher: None,
+            second: None,
             teacher_net: None,
             distilled: None,
             baseline: None,
@@ -152,6 +171,7 @@ impl Lab {
         });
         self.data = Some(Arc::new(data));
         self.teacher = None;
+        self.second = None;
         self.teacher_net = None;
         self.clear_runs();
         to_js(&info)
@@ -170,6 +190,18 @@ impl Lab {
         self.teacher = Some(Arc::new(logits));
         self.clear_runs();
         to_js(&serde_json::json!({"testAccuracy": acc, "testErrors": errors}))
+    }
+
+    /// Loads a second teacher's logits (for the multi-teacher methods); returns its accuracy.
+    #[wasm_bindgen(js_name = loadSecondTeacher)]
+    pub fn load_second_teacher(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let (data, _) = self.loaded()?;
+        let logits = load_logits("second teacher logits", bytes).map_err(js_err)?;
+        logits.check_matches(data).map_err(js_err)?;
+        let (acc, errors) = logits.test_accuracy(&data.test.labels);
+        let spec = logits.meta.get("teacher").cloned().unwrap_or_default();
+        self.second = Some(Arc::new(logits));
+        to_js(&serde_json::json!({"testAccuracy": acc, "testErrors": errors, "spec": spec}))
     }
 
     /// Loads the teacher's weights (safetensors) for inputs without stored logits, such as a
@@ -197,6 +229,11 @@ impl Lab {
             seed: page.seed,
             eval_every: page.eval_every,
             train_limit: page.train_limit,
+            method: Method::parse(&page.method).map_err(js_err)?,
+            dkd_beta: page.dkd_beta,
+            ramp: page.ramp,
+            tau_end: page.tau_end,
+            target_entropy: page.target_entropy,
             ..TrainConfig::default()
         };
         let data = self
@@ -208,12 +245,21 @@ impl Lab {
             .clone()
             .ok_or_else(|| JsError::new("load the teacher first"))?;
         self.clear_runs();
+        let mut teachers = vec![teacher];
+        if config.method.multi_teacher() {
+            let second = self.second.clone().ok_or_else(|| {
+                JsError::new(
+                    "the multi-teacher methods need a second teacher, and none is loaded (only MNIST has one)",
+                )
+            })?;
+            teachers.push(second);
+        }
         if page.race {
-            let (d, b) = race(config, data, teacher, &self.device).map_err(js_err)?;
+            let (d, b) = race(config, data, teachers, &self.device).map_err(js_err)?;
             (self.distilled, self.baseline) = (Some(d), Some(b));
         } else {
-            self.distilled =
-                Some(Run::new(config, data, Some(teacher), &self.device).map_err(js_err)?);
+            let run = Run::with_teachers(config, data, teachers, &self.device).map_err(js_err)?;
+            self.distilled = Some(run);
         }
         Ok(())
     }

@@ -1,0 +1,122 @@
+//! Every distillation method trains a student on MNIST: from chance to a stated accuracy within a
+//! small budget (2 epochs on 10,000 examples, a 784-64-10 student, the CPU).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{mnist, mnist_teacher};
+use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::distill::Ramp;
+use distill_lab::model::{load_logits, TeacherLogits};
+use distill_lab::train::{Method, Run, TrainConfig};
+
+fn mlp_teacher() -> Arc<TeacherLogits> {
+    let path = "www/models/mnist-mlp-teacher.logits.safetensors";
+    Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
+}
+
+/// Test accuracy before and after training `config` from `teachers`.
+fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
+    let config = TrainConfig {
+        student: "mlp:64".into(),
+        epochs: 2,
+        train_limit: 10_000,
+        batch_size: 64,
+        lr: 2e-3,
+        eval_every: 0,
+        seed: 2,
+        ..config
+    };
+    let mut run = Run::with_teachers(config, mnist(), teachers, &cpu_device()).unwrap();
+    let before = block_on(run.evaluate()).unwrap().test_accuracy;
+    let report = block_on(run.train_steps(run.total_steps())).unwrap();
+    assert!(report.nan_paused.is_none(), "{:?}", report.nan_paused);
+    assert!(report.losses.iter().all(|l| l.is_finite()));
+    (before, block_on(run.evaluate()).unwrap().test_accuracy)
+}
+
+fn check(name: &str, config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>, bound: f64) {
+    let (before, after) = train(config, teachers);
+    assert!(
+        before < 0.3,
+        "{name}: the untrained student is already at {before}"
+    );
+    eprintln!("{name}: {before:.4} → {after:.4}");
+    assert!(after >= bound, "{name}: {after} < {bound} (from {before})");
+}
+
+#[test]
+fn hinton_with_schedules_and_entropy_matched_tau_trains() {
+    let t = vec![mnist_teacher()];
+    check("hinton", TrainConfig::default(), t.clone(), 0.88);
+    let cosine = TrainConfig {
+        ramp: Ramp::Cosine,
+        tau: 8.0,
+        tau_end: Some(2.0),
+        alpha: 0.7,
+        alpha_end: Some(0.2),
+        ..TrainConfig::default()
+    };
+    check("hinton, cosine α and τ", cosine, t.clone(), 0.88);
+    check(
+        "hinton, entropy-matched τ",
+        TrainConfig {
+            target_entropy: Some(1.5),
+            ..TrainConfig::default()
+        },
+        t,
+        0.88,
+    );
+}
+
+#[test]
+fn dkd_trains() {
+    check(
+        "dkd",
+        TrainConfig {
+            method: Method::Dkd,
+            ..TrainConfig::default()
+        },
+        vec![mnist_teacher()],
+        0.88,
+    );
+}
+
+#[test]
+fn multi_teacher_methods_train_and_need_two_teachers() {
+    let two = vec![mnist_teacher(), mlp_teacher()];
+    for method in [Method::MultiAverage, Method::MultiConfidence] {
+        check(
+            method.name(),
+            TrainConfig {
+                method,
+                ..TrainConfig::default()
+            },
+            two.clone(),
+            0.88,
+        );
+        let one = Run::with_teachers(
+            TrainConfig {
+                method,
+                ..TrainConfig::default()
+            },
+            mnist(),
+            vec![mnist_teacher()],
+            &cpu_device(),
+        );
+        assert!(one.err().unwrap().message().contains("two teachers"));
+    }
+}
+
+#[test]
+fn the_second_teacher_is_a_good_mlp() {
+    let t = mlp_teacher();
+    t.check_matches(&mnist()).unwrap();
+    assert_eq!(
+        t.meta.get("teacher").map(String::as_str),
+        Some("mlp:1200,1200")
+    );
+    let (acc, _) = t.test_accuracy(&mnist().test.labels);
+    assert!(acc >= 0.985, "MLP teacher {acc}");
+}

@@ -1,0 +1,29 @@
+// What each distillation method does, in a sentence and a formula, shown under the settings; the fields that only one
+// method uses are hidden for the others.
+
+const TEXT = {
+  hinton: 'Hinton et al. 2015. The student matches the teacher\u2019s softened outputs: ' +
+    'L = α·CE(y, s) + (1−α)·τ²·KL(softmax(t/τ) ‖ softmax(s/τ)). With an entropy-matched τ, each example gets the ' +
+    'temperature that gives the teacher\u2019s softened output the chosen entropy.',
+  dkd: 'Decoupled KD (Zhao et al. 2022) splits the KL into the target-class part (TCKD, how sure the teacher is) and the ' +
+    'non-target part (NCKD, how it ranks the wrong classes) and weighs them apart: ' +
+    'L = α·CE + 1·TCKD + β·NCKD, both terms ×τ², warmed up over the first 10 % of the steps.',
+  'multi-average': 'Two MNIST teachers (the CNN and a 784-1200-1200-10 MLP): the student matches the mean of their ' +
+    'softened outputs, L = α·CE + (1−α)·τ²·KL(½(p_cnn + p_mlp) ‖ softmax(s/τ)).',
+  'multi-confidence': 'Two MNIST teachers, mixed per example by confidence: q = Σ_k w_k·p_k with w_k ∝ the teacher\u2019s ' +
+    'top-1 probability on that example, so the surer teacher speaks louder.',
+};
+
+/** @param {HTMLFormElement} form @param {import('../state.js').State} state */
+export function createMethodInfo(form, state) {
+  const info = form.querySelector('#method-info');
+  function render() {
+    const method = state.get('method');
+    info.textContent = TEXT[method] || '';
+    for (const el of form.querySelectorAll('[data-method]')) el.hidden = el.dataset.method !== method;
+    for (const el of form.querySelectorAll('[data-ramp]')) el.hidden = state.get('ramp') === 'constant';
+  }
+  state.subscribe(render);
+  render();
+  return { render };
+}
