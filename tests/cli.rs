@@ -70,6 +70,11 @@ fn invalid_values_are_rejected_with_a_message() {
         ("--dataset", "cifar", "dataset"),
         ("--backend", "tpu", "backend"),
         ("--schedule", "wavy", "schedule"),
+        ("--method", "fitnetz", "method"),
+        ("--ramp", "zigzag", "ramp"),
+        ("--tau-end", "0", "tau end"),
+        ("--target-entropy", "9", "target entropy"),
+        ("--dkd-beta", "-1", "dkd beta"),
     ] {
         let arg = format!("{flag}={value}");
         let (code, _, err) = cli(&["distill", &arg, "--hard"]);
@@ -103,7 +108,72 @@ fn every_flag_is_documented_in_help() {
         "--hard",
         "--schedule",
         "--data-dir",
+        "--method",
+        "--dkd-alpha",
+        "--dkd-beta",
+        "--ramp",
+        "--alpha-end",
+        "--tau-end",
+        "--target-entropy",
     ] {
         assert!(out.contains(flag), "{flag} missing from --help");
     }
+}
+
+#[test]
+fn experiment_methods_prints_a_table_and_writes_json() {
+    let out_dir = std::env::temp_dir().join(format!("distill-lab-exp-{}", std::process::id()));
+    let (code, out, err) = cli(&[
+        "experiment",
+        "methods",
+        "--dataset",
+        "mnist",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "500",
+        "--student",
+        "mlp:16",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for label in [
+        "hard labels",
+        "Hinton KD",
+        "entropy-matched",
+        "DKD",
+        "multi-teacher, average",
+        "confidence-weighted",
+    ] {
+        assert!(out.contains(label), "{label} missing from:\n{out}");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("methods-mnist.json")).unwrap())
+            .unwrap();
+    std::fs::remove_dir_all(&out_dir).ok();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 7);
+    for row in rows {
+        let accs: Vec<f64> = row["testAccuracy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_f64().unwrap())
+            .collect();
+        assert_eq!(accs.len(), 2, "one result per seed");
+        let mean = accs.iter().sum::<f64>() / 2.0;
+        assert!((row["meanAccuracy"].as_f64().unwrap() - mean).abs() < 1e-9);
+        assert!(mean > 20.0, "{}: {mean}", row["method"]);
+    }
+    assert!(doc["command"]
+        .as_str()
+        .unwrap()
+        .contains("experiment methods"));
+    assert!(doc["wallSeconds"].as_f64().unwrap() > 0.0);
+    let (code, _, err) = cli(&["experiment", "methods", "--seeds", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--seeds"), "{err}");
 }

@@ -4,7 +4,8 @@
 use burn::tensor::{Tensor, TensorData};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
-    attention_loss, dkd_loss, hint_loss, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
+    attention_loss, dkd_loss, hint_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
+    rkd_distance, Combine,
 };
 use distill_lab::model::read_f32;
 use serde_json::Value;
@@ -50,6 +51,13 @@ impl Case<'_> {
             TensorData::new(floats(&self.c["inputs"][key]), shape),
             &self.device,
         )
+    }
+    fn one_hot(&self, b: usize, k: usize) -> Tensor<2> {
+        let mut v = vec![0.0f32; b * k];
+        for (i, y) in floats(&self.c["inputs"]["labels"]).iter().enumerate() {
+            v[i * k + *y as usize] = 1.0;
+        }
+        Tensor::from_data(TensorData::new(v, [b, k]), &self.device)
     }
     fn param(&self, key: &str) -> f32 {
         self.c["params"][key].as_f64().unwrap() as f32
@@ -108,6 +116,16 @@ fn zoo_losses_and_gradients_match_pytorch() {
                         case.param("tau"),
                     )
                 }
+                "hinton_per_example" => {
+                    let y = case.one_hot(shape[0], shape[1]);
+                    hinton_loss_per_example(
+                        s.clone(),
+                        case.t2("teacher"),
+                        y,
+                        case.param("alpha"),
+                        case.t2("taus"),
+                    )
+                }
                 "rkd_distance" => rkd_distance(s.clone(), case.t2("teacher")),
                 "rkd_angle" => rkd_angle(s.clone(), case.t2("teacher")),
                 "hint" => {
@@ -153,6 +171,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
             "attention",
             "dkd",
             "hint",
+            "hinton_per_example",
             "multi",
             "rkd_angle",
             "rkd_distance"

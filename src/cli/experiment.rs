@@ -37,10 +37,11 @@ pub struct MethodsArgs {
     #[arg(long, default_value = "mlp:128")]
     student: String,
     /// Passes over the training examples.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 20)]
     epochs: usize,
-    /// Training examples (the first N; 0 = all).
-    #[arg(long, default_value_t = 10000)]
+    /// Training examples (the first N; 0 = all). Few labelled examples, many passes: the regime
+    /// where soft labels matter.
+    #[arg(long, default_value_t = 5000)]
     train_limit: usize,
     /// Mini-batch size.
     #[arg(long, default_value_t = 64)]

@@ -14,6 +14,8 @@ its gradient with respect to the student input are computed in float64.
 - Attention transfer (Zagoruyko & Komodakis 2017), the authors' `at_loss`:
   (normalize(x.pow(2).mean(1).view(b, -1)) - same(y)).pow(2).mean().
 - FitNets hint: MSE (mean) between a linear regressor of the student feature and the teacher's.
+- Hinton with one temperature per example: alpha*CE + (1-alpha)*mean_i tau_i^2 *
+  KL(softmax(t_i/tau_i) || softmax(s_i/tau_i)).
 - Multi-teacher: tau^2 * KL(q || softmax(s/tau)), q the mean of the teachers' softened outputs or
   their mix weighted per example by each teacher's top-1 probability at tau = 1.
 """
@@ -86,6 +88,13 @@ def multi(s, teachers, tau, how):
     return F.kl_div(F.log_softmax(s / tau, dim=1), q, reduction="batchmean") * tau ** 2
 
 
+def hinton_per_example(s, t, y, alpha, taus):
+    ce = F.cross_entropy(s, y)
+    kl = F.kl_div(F.log_softmax(s / taus, dim=1), F.log_softmax(t / taus, dim=1),
+                  reduction="none", log_target=True).sum(1, keepdim=True)
+    return alpha * ce + (1 - alpha) * (kl * taus ** 2).mean()
+
+
 def f32(rng, shape, scale=1.0):
     return (rng.normal(0, scale, shape)).astype(np.float32)
 
@@ -150,6 +159,16 @@ def main():
         inputs = {f"teacher{j}": ts[j] for j in range(k)}
         cases.append(record(f"multi-{how}-{i}-b{b}", "multi", s, {"tau": tau, "combine": how, "teachers": k},
                             inputs, lambda st: multi(st, [t64(x) for x in ts], tau, how)))
+    # Hinton with per-example temperatures (the entropy-matched schedule), incl. extreme logits.
+    for i, (b, alpha, scale) in enumerate([(8, 0.5, 3.0), (1, 0.0, 3.0), (16, 0.1, 50.0)]):
+        s, t = f32(rng, (b, 10), scale), f32(rng, (b, 10), scale)
+        if scale >= 50:
+            s, t = np.clip(s, -50, 50).astype(np.float32), np.clip(t, -50, 50).astype(np.float32)
+        y = rng.integers(0, 10, b)
+        taus = np.exp(rng.uniform(np.log(0.5), np.log(20), (b, 1))).astype(np.float32)
+        cases.append(record(f"hinton-per-example-{i}-b{b}", "hinton_per_example", s, {"alpha": alpha},
+                            {"teacher": t, "labels": y.astype(np.float32), "taus": taus},
+                            lambda st: hinton_per_example(st, t64(t), torch.tensor(y), alpha, t64(taus))))
     out = pathlib.Path(__file__).with_name("zoo.json")
     out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
     print(f"wrote {len(cases)} cases to {out}")
