@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::Ramp;
-use distill_lab::model::{load_logits, TeacherLogits};
+use distill_lab::model::{load_logits, load_weights, TeacherLogits};
 use distill_lab::train::{Method, Run, TrainConfig};
 
 fn mlp_teacher() -> Arc<TeacherLogits> {
@@ -16,10 +16,15 @@ fn mlp_teacher() -> Arc<TeacherLogits> {
     Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
 }
 
-/// Test accuracy before and after training `config` from `teachers`.
+/// Test accuracy before and after training `config` from `teachers` (student mlp:64 unless
+/// `config.student` says otherwise).
 fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
+    let student = match config.student.as_str() {
+        s if s == TrainConfig::default().student => "mlp:64".to_string(),
+        s => s.to_string(),
+    };
     let config = TrainConfig {
-        student: "mlp:64".into(),
+        student,
         epochs: 2,
         train_limit: 10_000,
         batch_size: 64,
@@ -29,6 +34,12 @@ fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
         ..config
     };
     let mut run = Run::with_teachers(config, mnist(), teachers, &cpu_device()).unwrap();
+    if run.config().method.needs_teacher_net() {
+        let path = "www/models/mnist-teacher.safetensors";
+        let (spec, net, _) =
+            load_weights(path, &std::fs::read(path).unwrap(), None, run.device()).unwrap();
+        run.set_teacher_net(spec, net).unwrap();
+    }
     let before = block_on(run.evaluate()).unwrap().test_accuracy;
     let report = block_on(run.train_steps(run.total_steps())).unwrap();
     assert!(report.nan_paused.is_none(), "{:?}", report.nan_paused);
@@ -119,4 +130,60 @@ fn the_second_teacher_is_a_good_mlp() {
     );
     let (acc, _) = t.test_accuracy(&mnist().test.labels);
     assert!(acc >= 0.985, "MLP teacher {acc}");
+}
+
+#[test]
+fn feature_methods_train_with_the_teacher_network() {
+    let t = vec![mnist_teacher()];
+    for method in [Method::Fitnets, Method::FitnetsTwoStage, Method::Rkd] {
+        check(
+            method.name(),
+            TrainConfig {
+                method,
+                ..TrainConfig::default()
+            },
+            t.clone(),
+            0.88,
+        );
+    }
+    let cnn = TrainConfig {
+        method: Method::Attention,
+        student: "cnn:8,16,32".into(),
+        ..TrainConfig::default()
+    };
+    check("attention", cnn, t.clone(), 0.88);
+    // Without the teacher network they refuse to train, saying why; AT refuses an MLP student.
+    let mut run = Run::with_teachers(
+        TrainConfig {
+            method: Method::Fitnets,
+            student: "mlp:16".into(),
+            ..TrainConfig::default()
+        },
+        mnist(),
+        t.clone(),
+        &cpu_device(),
+    )
+    .unwrap();
+    let e = block_on(run.train_steps(1)).err().unwrap();
+    assert!(e.message().contains("teacher network"), "{}", e.message());
+    let mut run = Run::with_teachers(
+        TrainConfig {
+            method: Method::Attention,
+            student: "mlp:16".into(),
+            ..TrainConfig::default()
+        },
+        mnist(),
+        t,
+        &cpu_device(),
+    )
+    .unwrap();
+    let path = "www/models/mnist-teacher.safetensors";
+    let (spec, net, _) =
+        load_weights(path, &std::fs::read(path).unwrap(), None, run.device()).unwrap();
+    assert!(run
+        .set_teacher_net(spec, net)
+        .err()
+        .unwrap()
+        .message()
+        .contains("CNN"));
 }

@@ -27,7 +27,12 @@ export const SCHEMA = Object.freeze({
   // Train on the first N examples only (0 = all): with few examples the teacher's soft labels help most.
   limit: { type: 'int', min: 0, max: 60000, default: 0, label: 'training examples', config: 'trainLimit' },
   // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
-  method: { type: 'enum', values: ['hinton', 'dkd', 'multi-average', 'multi-confidence'], default: 'hinton', label: 'method', config: 'method' },
+  method: {
+    type: 'enum', default: 'hinton', label: 'method', config: 'method',
+    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd'],
+  },
+  // mlp: hidden = dense widths; cnn: hidden = channels of the two conv blocks and the dense width (e.g. 8,16,64).
+  arch: { type: 'enum', values: ['mlp', 'cnn'], default: 'mlp', label: 'student type', config: 'arch' },
   dkdb: { type: 'float', min: 0, max: 100, default: 8, label: 'DKD β', config: 'dkdBeta' },
   ramp: { type: 'enum', values: ['constant', 'linear', 'cosine'], default: 'constant', label: 'τ schedule', config: 'ramp' },
   tauend: { type: 'float', min: 0.5, max: 20, default: 1, label: 'τ at the end', config: 'tauEnd' },

@@ -14,7 +14,7 @@ use distill_lab::train::{Method, Run, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::load_teachers;
+use super::{attach_teacher_net, load_teachers};
 
 #[derive(Subcommand)]
 pub enum Experiment {
@@ -194,6 +194,7 @@ pub fn run(e: Experiment) -> Result<()> {
             };
             let t0 = Instant::now();
             let mut run = Run::with_teachers(config, data.clone(), row.teachers.clone(), &device)?;
+            attach_teacher_net(&mut run)?;
             let report = block_on(run.train_steps(run.total_steps()))?;
             if let Some(msg) = report.nan_paused {
                 return Err(err!("{} (seed {seed}): {msg}", row.label));

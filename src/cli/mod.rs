@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
-use distill_lab::model::{load_logits, TeacherLogits};
+use distill_lab::model::{load_logits, load_weights, TeacherLogits};
 use distill_lab::train::{Method, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
@@ -123,7 +123,8 @@ struct DistillArgs {
 /// The distillation method and its settings.
 #[derive(Args, Clone)]
 pub struct MethodArgs {
-    /// Loss: hinton, dkd, multi-average or multi-confidence.
+    /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
+    /// (CNN students) or rkd.
     #[arg(long, default_value = "hinton")]
     method: String,
     /// DKD: weight of the target-class term.
@@ -132,6 +133,12 @@ pub struct MethodArgs {
     /// DKD: weight of the non-target-class term.
     #[arg(long, default_value_t = 8.0)]
     dkd_beta: f32,
+    /// FitNets (joint): weight of the hint term.
+    #[arg(long, default_value_t = 1.0)]
+    hint_weight: f32,
+    /// Attention transfer: β (AT terms weighted β/2).
+    #[arg(long, default_value_t = 1000.0)]
+    at_beta: f32,
     /// How α and τ move to --alpha-end / --tau-end: constant, linear or cosine.
     #[arg(long, default_value = "constant")]
     ramp: String,
@@ -158,6 +165,8 @@ impl MethodArgs {
             method: Method::parse(&self.method)?,
             dkd_alpha: self.dkd_alpha,
             dkd_beta: self.dkd_beta,
+            hint_weight: self.hint_weight,
+            at_beta: self.at_beta,
             ramp,
             alpha_end: self.alpha_end,
             tau_end: self.tau_end,
@@ -254,6 +263,21 @@ fn distill(a: DistillArgs) -> Result<()> {
         false => load_teachers(&a.teacher, data.kind.name(), config.method)?,
     };
     let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
+    attach_teacher_net(&mut run)?;
     run_loop::run_to_end(&mut run, backend)?;
     Ok(())
+}
+
+/// Loads the bundled teacher network onto the run's device when its method needs features.
+pub fn attach_teacher_net(run: &mut distill_lab::train::Run) -> Result<()> {
+    if !run.config().method.needs_teacher_net() || !run.has_teacher() {
+        return Ok(());
+    }
+    let path = PathBuf::from(format!(
+        "www/models/{}-teacher.safetensors",
+        run.dataset_name()
+    ));
+    let bytes = std::fs::read(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+    let (spec, net, _) = load_weights(&path.display().to_string(), &bytes, None, run.device())?;
+    run.set_teacher_net(spec, net)
 }

@@ -10,6 +10,17 @@ use super::ModelSpec;
 use crate::rng::Rng;
 use crate::{err, Result};
 
+/// What [`Net::forward_features`] returns.
+#[derive(Debug, Clone)]
+pub struct Features {
+    /// Each conv block's output after ReLU and pooling, `[batch, c, h, w]` (CNNs only).
+    pub maps: Vec<Tensor<4>>,
+    /// Each hidden dense layer's output after ReLU (before dropout), `[batch, width]`.
+    pub hidden: Vec<Tensor<2>>,
+    /// `[batch, 10]`.
+    pub logits: Tensor<2>,
+}
+
 /// A classifier 784 → 10: optional conv blocks, then dense layers with ReLU.
 ///
 /// Weights are initialised from our own seeded [`Rng`] (PyTorch's default uniform
@@ -109,23 +120,32 @@ impl Net {
     /// - `x`: `[batch, 784]`, grey levels in `[0, 1]`
     /// - returns `[batch, 10]`
     pub fn forward(&self, x: Tensor<2>, dropout: f64) -> Tensor<2> {
+        self.forward_features(x, dropout).logits
+    }
+
+    /// Logits and the intermediate features the feature-based methods distil.
+    pub fn forward_features(&self, x: Tensor<2>, dropout: f64) -> Features {
         let [batch, _] = x.dims();
         let mut h = x;
+        let mut maps = Vec::new();
         if !self.conv_w.is_empty() {
             let mut c = h.reshape([batch, 1, 28, 28]);
             for (w, b) in self.conv_w.iter().zip(&self.conv_b) {
                 let opts = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
                 c = relu(conv2d(c, w.val(), Some(b.val()), opts));
                 c = max_pool2d(c, MaxPoolOptions::new([2, 2]));
+                maps.push(c.clone());
             }
             let [_, ch, hh, ww] = c.dims();
             h = c.reshape([batch, ch * hh * ww]);
         }
+        let mut hidden = Vec::new();
         let last = self.fc_w.len() - 1;
         for (i, (w, b)) in self.fc_w.iter().zip(&self.fc_b).enumerate() {
             h = linear(h, w.val(), Some(b.val()));
             if i < last {
                 h = relu(h);
+                hidden.push(h.clone());
                 if dropout > 0.0 {
                     // Inverted dropout: keep with probability 1 − p and rescale.
                     let keep = Tensor::<2>::random(
@@ -137,7 +157,11 @@ impl Net {
                 }
             }
         }
-        h
+        Features {
+            maps,
+            hidden,
+            logits: h,
+        }
     }
 
     /// The squared L2 norm of the gradient over every parameter, `[1]` (parameters without a

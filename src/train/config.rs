@@ -31,15 +31,27 @@ pub enum Method {
     MultiAverage,
     /// Several teachers, weighted per example by their confidence.
     MultiConfidence,
+    /// FitNets (Romero et al. 2015), joint: Hinton's loss + `hint_weight`·hint.
+    Fitnets,
+    /// FitNets, the paper's two stages: the hint alone first, then Hinton's loss.
+    FitnetsTwoStage,
+    /// Attention transfer (Zagoruyko & Komodakis 2017) + Hinton's loss; CNN students.
+    Attention,
+    /// Relational KD (Park et al. 2019): `α·CE + (1−α)·(25·L_D + 50·L_A)`.
+    Rkd,
 }
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 8] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
         Method::MultiConfidence,
+        Method::Fitnets,
+        Method::FitnetsTwoStage,
+        Method::Attention,
+        Method::Rkd,
     ];
 
     /// Parses `hinton`, `dkd`, `multi-average`, `multi-confidence`.
@@ -48,7 +60,11 @@ impl Method {
             .into_iter()
             .find(|m| m.name() == name)
             .ok_or_else(|| {
-                err!("unknown method '{name}': expected hinton, dkd, multi-average or multi-confidence")
+                let names: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
+                err!(
+                    "unknown method '{name}': expected one of {}",
+                    names.join(", ")
+                )
             })
     }
 
@@ -59,7 +75,19 @@ impl Method {
             Method::Dkd => "dkd",
             Method::MultiAverage => "multi-average",
             Method::MultiConfidence => "multi-confidence",
+            Method::Fitnets => "fitnets",
+            Method::FitnetsTwoStage => "fitnets-two-stage",
+            Method::Attention => "attention",
+            Method::Rkd => "rkd",
         }
+    }
+
+    /// Whether it needs the teacher network's intermediate features (not only its logits).
+    pub fn needs_teacher_net(self) -> bool {
+        matches!(
+            self,
+            Method::Fitnets | Method::FitnetsTwoStage | Method::Attention | Method::Rkd
+        )
     }
 
     /// Whether it needs more than one teacher.
@@ -98,6 +126,10 @@ pub struct TrainConfig {
     pub train_limit: usize,
     /// The distillation loss.
     pub method: Method,
+    /// FitNets: weight of the hint term in the joint variant.
+    pub hint_weight: f32,
+    /// Attention transfer: β (the AT terms are weighted β/2; paper: 1000).
+    pub at_beta: f32,
     /// DKD's weight of the target-class term (paper: 1).
     pub dkd_alpha: f32,
     /// DKD's weight of the non-target-class term (paper: 8).
@@ -129,6 +161,8 @@ impl Default for TrainConfig {
             jitter: 0,
             train_limit: 0,
             method: Method::Hinton,
+            hint_weight: 1.0,
+            at_beta: 1000.0,
             dkd_alpha: 1.0,
             dkd_beta: 8.0,
             ramp: Ramp::Constant,
@@ -192,7 +226,11 @@ impl TrainConfig {
             "an integer in 0..=4",
             self.jitter.to_string(),
         )?;
-        for (value, field) in [(self.dkd_alpha, "dkd alpha"), (self.dkd_beta, "dkd beta")] {
+        for (value, field) in [
+            (self.dkd_alpha, "dkd alpha"),
+            (self.dkd_beta, "dkd beta"),
+            (self.hint_weight, "hint weight"),
+        ] {
             check(
                 (0.0..=100.0).contains(&value),
                 field,
@@ -200,6 +238,12 @@ impl TrainConfig {
                 value.to_string(),
             )?;
         }
+        check(
+            (0.0..=100_000.0).contains(&self.at_beta),
+            "at beta",
+            "a number in [0, 100000]",
+            self.at_beta.to_string(),
+        )?;
         if let Some(a) = self.alpha_end {
             check(
                 (0.0..=1.0).contains(&a),

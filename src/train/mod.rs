@@ -5,8 +5,10 @@
 
 mod config;
 mod eval;
+mod feature;
 mod run;
 
 pub use config::{Method, Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
+pub use feature::{Student, HINT_STAGE};
 pub use run::{predict, race, ChunkReport, Run};

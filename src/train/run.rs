@@ -7,6 +7,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
+use super::feature::{check_features, feature_loss, regressor_dims, Student};
 use super::{evaluate_logits, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::distill::{
@@ -42,7 +43,7 @@ pub struct Run {
     config: TrainConfig,
     spec: ModelSpec,
     device: Device,
-    model: Net,
+    model: Student,
     optim: Optim,
     batcher: Batcher,
     aug_rng: Rng,
@@ -50,6 +51,8 @@ pub struct Run {
     total_steps: usize,
     data: Arc<Dataset>,
     teachers: Vec<Arc<TeacherLogits>>,
+    /// The teacher network (no gradients), for the feature-based methods.
+    teacher_net: Option<(ModelSpec, Net)>,
     init_fingerprint: Fingerprint,
     batch_fingerprint: Fingerprint,
 }
@@ -119,12 +122,13 @@ impl Run {
             config,
             spec,
             device,
-            model,
+            model: Student::new(model),
             batcher,
             step: 0,
             total_steps,
             data,
             teachers,
+            teacher_net: None,
             init_fingerprint: Fingerprint::default(),
             batch_fingerprint: Fingerprint::default(),
         }
@@ -158,7 +162,34 @@ impl Run {
 
     /// The current weights.
     pub fn model(&self) -> &Net {
-        &self.model
+        &self.model.net
+    }
+
+    /// The name of the dataset it trains on.
+    pub fn dataset_name(&self) -> &'static str {
+        self.data.kind.name()
+    }
+
+    /// The device the run trains on (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Gives the run the teacher network (on [`Run::device`]) that the feature-based methods
+    /// need; adds FitNets' regressor. Only before the first step.
+    pub fn set_teacher_net(&mut self, spec: ModelSpec, net: Net) -> Result<()> {
+        if self.step > 0 {
+            return Err(err!(
+                "the teacher network must be set before training starts"
+            ));
+        }
+        check_features(self.config.method, &self.spec, &spec)?;
+        if let Some((ds, dt)) = regressor_dims(self.config.method, &self.spec, &spec) {
+            let student = Student::new(self.model.net.clone());
+            self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
+        }
+        self.teacher_net = Some((spec, net.no_grad()));
+        Ok(())
     }
 
     /// Steps done so far.
@@ -185,7 +216,37 @@ impl Run {
             TensorData::new(self.data.train.one_hot(indices), [b, 10]),
             &self.device,
         );
-        let logits = self.model.forward(x, self.config.dropout);
+        if let (true, Some((_, tnet)), false) = (
+            self.config.method.needs_teacher_net(),
+            &self.teacher_net,
+            self.teachers.is_empty(),
+        ) {
+            let s = self
+                .model
+                .net
+                .forward_features(x.clone(), self.config.dropout);
+            let t = tnet.forward_features(x, 0.0);
+            let stored = Tensor::<2>::from_data(
+                TensorData::new(self.teachers[0].train_rows(indices), [b, 10]),
+                &self.device,
+            );
+            let c = &self.config;
+            let at = (
+                c.alpha_at(self.step, self.total_steps),
+                c.tau_at(self.step, self.total_steps),
+            );
+            return feature_loss(
+                c,
+                &self.model,
+                s,
+                t,
+                stored,
+                y,
+                at,
+                (self.step, self.total_steps),
+            );
+        }
+        let logits = self.model.net.forward(x, self.config.dropout);
         if self.teachers.is_empty() {
             return cross_entropy(logits, y);
         }
@@ -221,6 +282,9 @@ impl Run {
                 cross_entropy(logits.clone(), y.clone()) * alpha
                     + dkd_loss(logits, teacher, y, c.dkd_alpha, c.dkd_beta, tau) * warm
             }
+            Method::Fitnets | Method::FitnetsTwoStage | Method::Attention | Method::Rkd => {
+                unreachable!("feature methods are handled above")
+            }
             Method::MultiAverage | Method::MultiConfidence => {
                 let how = match c.method {
                     Method::MultiAverage => Combine::Average,
@@ -239,6 +303,15 @@ impl Run {
     /// state before this chunk and the report says so: the run pauses with its last good
     /// weights.
     pub async fn train_steps(&mut self, n: usize) -> Result<ChunkReport> {
+        if self.config.method.needs_teacher_net()
+            && self.has_teacher()
+            && self.teacher_net.is_none()
+        {
+            return Err(err!(
+                "method {} needs the teacher network: load its weights first",
+                self.config.method.name()
+            ));
+        }
         let snapshot = (
             self.model.clone(),
             self.optim.clone(),
@@ -300,12 +373,12 @@ impl Run {
 
     /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, 10]`.
     pub async fn predict_images(&self, images: &[u8]) -> Result<Vec<f32>> {
-        predict(&self.model, images, &self.device).await
+        predict(&self.model.net, images, &self.device).await
     }
 
     /// Test-set accuracy, errors and loss of the current weights.
     pub async fn evaluate(&self) -> Result<Evaluation> {
-        let logits = predict(&self.model, &self.data.test.images, &self.device).await?;
+        let logits = predict(&self.model.net, &self.data.test.images, &self.device).await?;
         Ok(evaluate_logits(self.step, &logits, &self.data.test.labels))
     }
 }

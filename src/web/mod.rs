@@ -56,6 +56,8 @@ struct PageConfig {
     tau_end: Option<f32>,
     /// Entropy-matched per-example τ, in bits.
     target_entropy: Option<f32>,
+    /// `mlp` (hidden = dense widths) or `cnn` (hidden = two conv channels and a dense width).
+    arch: String,
 }
 
 impl Default for PageConfig {
@@ -77,6 +79,7 @@ impl Default for PageConfig {
             ramp: Ramp::Constant,
             tau_end: None,
             target_entropy: None,
+            arch: "mlp".into(),
         }
     }
 }
@@ -94,6 +97,8 @@ pub struct Lab {
     second: Option<Arc<TeacherLogits>>,
     /// The teacher network itself (on the CPU), for inputs it has no stored logits for.
     teacher_net: Option<Net>,
+    /// The teacher's weight file, to load it on the training device for feature-based methods.
+    teacher_bytes: Vec<u8>,
     distilled: Option<Run>,
     baseline: Option<Run>,
 }
@@ -131,6 +136,7 @@ impl Lab {
             teacher: None,
             second: None,
             teacher_net: None,
+            teacher_bytes: Vec::new(),
             distilled: None,
             baseline: None,
         }
@@ -211,6 +217,7 @@ impl Lab {
         let (spec, net, _) =
             load_weights("teacher weights", bytes, None, &cpu_device()).map_err(js_err)?;
         self.teacher_net = Some(net);
+        self.teacher_bytes = bytes.to_vec();
         to_js(&serde_json::json!({"spec": spec.to_string(), "params": spec.num_params()}))
     }
 
@@ -219,8 +226,14 @@ impl Lab {
         let page: PageConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
         let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
+        if page.arch == "cnn" && widths.len() != 3 {
+            return Err(JsError::new(
+                "a CNN student needs three widths: the channels of its two conv blocks and its dense width, e.g. 8,16,64",
+            ));
+        }
+        let arch = if page.arch == "cnn" { "cnn" } else { "mlp" };
         let config = TrainConfig {
-            student: format!("mlp:{}", widths.join(",")),
+            student: format!("{arch}:{}", widths.join(",")),
             alpha: page.alpha,
             tau: page.tau,
             lr: page.lr,
@@ -254,12 +267,23 @@ impl Lab {
             })?;
             teachers.push(second);
         }
+        let features = config.method.needs_teacher_net();
         if page.race {
             let (d, b) = race(config, data, teachers, &self.device).map_err(js_err)?;
             (self.distilled, self.baseline) = (Some(d), Some(b));
         } else {
             let run = Run::with_teachers(config, data, teachers, &self.device).map_err(js_err)?;
             self.distilled = Some(run);
+        }
+        if features {
+            let run = self.distilled.as_mut().expect("just made");
+            let (spec, net, _) =
+                load_weights("teacher weights", &self.teacher_bytes, None, run.device())
+                    .map_err(js_err)?;
+            if let Err(e) = run.set_teacher_net(spec, net) {
+                self.clear_runs();
+                return Err(js_err(e));
+            }
         }
         Ok(())
     }

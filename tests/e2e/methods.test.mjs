@@ -25,6 +25,10 @@ test('every method is selectable and trains in the page', { timeout: 400_000 }, 
     ['dkd', { dkdb: '8' }, /Decoupled KD/],
     ['multi-average', {}, /mean of their/],
     ['multi-confidence', {}, /by confidence|speaks louder/],
+    ['fitnets', {}, /regressor/],
+    ['fitnets-two-stage', {}, /first 30 %/],
+    ['rkd', {}, /distances/],
+    ['attention', { arch: 'cnn', hidden: '8,16,64' }, /Attention transfer/],
   ];
   for (const [method, extra, info] of settings) {
     await page.selectOption('#in-method', method);

@@ -15,7 +15,7 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', dkdb: '2.5', ramp: 'cosine',
+    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', arch: 'cnn', dkdb: '2.5', ramp: 'cosine',
     tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', vtau: '12.5', scale: 'log',
     diag: 'show', ex: '9999',
   };
@@ -26,7 +26,7 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
-  assert.match(hash, /&limit=2000&method=dkd&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
+  assert.match(hash, /&limit=2000&method=dkd&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
   assert.deepEqual(state.values, s.values);
@@ -38,7 +38,8 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(notices, []);
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
-    trainLimit: 0, race: true, method: 'hinton', dkdBeta: 8, ramp: 'constant', tauEnd: null, targetEntropy: null,
+    trainLimit: 0, race: true, method: 'hinton', arch: 'mlp', dkdBeta: 8, ramp: 'constant', tauEnd: null,
+    targetEntropy: null,
   });
 });
 
@@ -121,6 +122,6 @@ test('view settings and the race flag: parsed, clamped or ignored with notices',
   assert.equal(State.fromHash('#race=off').state.toConfig().race, false);
   const config = State.fromHash('#method=multi-confidence&ramp=linear&tauend=2&tent=1.5').state.toConfig();
   assert.deepEqual([config.method, config.ramp, config.tauEnd, config.targetEntropy], ['multi-confidence', 'linear', 2, 1.5]);
-  assert.ok(State.fromHash('#method=fitnets').notices.some((n) => n.includes('method')), 'unknown methods are ignored');
+  assert.ok(State.fromHash('#method=fitnetz').notices.some((n) => n.includes('method')), 'unknown methods are ignored');
   assert.equal(State.fromHash('#race=0').state.toHash().includes('race=off'), true);
 });

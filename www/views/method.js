@@ -12,6 +12,15 @@ const TEXT = {
     'softened outputs, L = α·CE + (1−α)·τ²·KL(½(p_cnn + p_mlp) ‖ softmax(s/τ)).',
   'multi-confidence': 'Two MNIST teachers, mixed per example by confidence: q = Σ_k w_k·p_k with w_k ∝ the teacher\u2019s ' +
     'top-1 probability on that example, so the surer teacher speaks louder.',
+  fitnets: 'FitNets (Romero et al. 2015): a learned linear regressor maps the student\u2019s last hidden layer onto the ' +
+    'teacher\u2019s (dense 256), and L = Hinton\u2019s loss + mean‖r(h_s) − h_t‖². The teacher network runs alongside.',
+  'fitnets-two-stage': 'FitNets as in the paper: the hint loss alone for the first 30 % of the steps (the student ' +
+    'learns the teacher\u2019s intermediate representation), then Hinton\u2019s loss.',
+  attention: 'Attention transfer (Zagoruyko & Komodakis 2017): the student matches where the teacher\u2019s conv ' +
+    'layers look, Q = normalize(mean_c F²), L = Hinton\u2019s loss + β/2·Σ mean(Q_s − Q_t)² (β = 1000). Needs a CNN ' +
+    'student (student type CNN, widths like 8,16,64).',
+  rkd: 'Relational KD (Park et al. 2019): the student matches the teacher\u2019s distances between the examples of a ' +
+    'batch and the angles between them (last hidden layers), L = α·CE + (1−α)·(25·L_dist + 50·L_angle).',
 };
 
 /** @param {HTMLFormElement} form @param {import('../state.js').State} state */

@@ -1,0 +1,151 @@
+//! The feature-based methods' side of a run: the student with its FitNets regressor, and the
+//! losses that need the teacher network's intermediate features (FitNets, attention transfer,
+//! RKD). The teacher network runs alongside the student, without gradients.
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{Method, TrainConfig};
+use crate::distill::{attention_loss, cross_entropy, hint_loss, hinton_loss, rkd_loss};
+use crate::model::{Features, ModelSpec, Net};
+use crate::rng::Rng;
+use crate::{err, Result};
+
+/// Share of the steps the two-stage FitNets recipe spends on the hint alone.
+pub const HINT_STAGE: f32 = 0.3;
+
+/// The trained module: the student network and, for FitNets, the regressor from its last
+/// hidden layer to the teacher's (0 or 1 of each).
+#[derive(Module, Debug)]
+pub struct Student {
+    /// The student network.
+    pub net: Net,
+    hint_w: Vec<Param<Tensor<2>>>,
+    hint_b: Vec<Param<Tensor<1>>>,
+}
+
+impl Student {
+    /// A student without a regressor.
+    pub fn new(net: Net) -> Self {
+        Self {
+            net,
+            hint_w: Vec::new(),
+            hint_b: Vec::new(),
+        }
+    }
+
+    /// Adds a linear regressor `[d_s] → [d_t]`, initialised like a dense layer from `seed`.
+    pub fn with_regressor(mut self, d_s: usize, d_t: usize, seed: u64, device: &Device) -> Self {
+        let mut rng = Rng::stream(seed, "hint regressor");
+        let bound = 1.0 / (d_s as f32).sqrt();
+        let w: Vec<f32> = (0..d_s * d_t).map(|_| rng.uniform(-bound, bound)).collect();
+        let b: Vec<f32> = (0..d_t).map(|_| rng.uniform(-bound, bound)).collect();
+        self.hint_w = vec![Param::from_tensor(Tensor::from_data(
+            TensorData::new(w, [d_s, d_t]),
+            device,
+        ))];
+        self.hint_b = vec![Param::from_tensor(Tensor::from_data(
+            TensorData::new(b, [d_t]),
+            device,
+        ))];
+        self
+    }
+}
+
+/// Width of the last hidden dense layer of `spec` (the layer FitNets and RKD use).
+fn last_hidden(spec: &ModelSpec) -> Option<usize> {
+    match spec {
+        ModelSpec::Mlp { hidden } => hidden.last().copied(),
+        ModelSpec::Cnn { hidden, .. } => Some(*hidden),
+    }
+}
+
+/// Checks that `student` and `teacher` have the features `method` needs.
+pub fn check_features(method: Method, student: &ModelSpec, teacher: &ModelSpec) -> Result<()> {
+    match method {
+        Method::Fitnets | Method::FitnetsTwoStage | Method::Rkd => {
+            if last_hidden(student).is_none() || last_hidden(teacher).is_none() {
+                return Err(err!(
+                    "method {} needs a hidden layer in the student ({student}) and the teacher ({teacher})",
+                    method.name()
+                ));
+            }
+        }
+        Method::Attention => {
+            let convs = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
+            if !convs(student) || !convs(teacher) {
+                return Err(err!(
+                    "attention transfer needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The regressor a method needs, as `(d_s, d_t)`.
+pub fn regressor_dims(
+    method: Method,
+    student: &ModelSpec,
+    teacher: &ModelSpec,
+) -> Option<(usize, usize)> {
+    match method {
+        Method::Fitnets | Method::FitnetsTwoStage => {
+            Some((last_hidden(student)?, last_hidden(teacher)?))
+        }
+        _ => None,
+    }
+}
+
+/// The loss of a feature-based method at `step` of `total`.
+///
+/// - FitNets, joint: Hinton's loss + `hint_weight`·hint(last hidden layers);
+/// - FitNets, two stages: the hint alone for the first [`HINT_STAGE`] of the steps, then Hinton's;
+/// - attention transfer: Hinton's loss + `at_beta`/2 · Σ AT over the two conv blocks;
+/// - RKD: `α·CE + (1−α)·(25·L_D + 50·L_A)` on the last hidden layers.
+#[allow(clippy::too_many_arguments)]
+pub fn feature_loss(
+    c: &TrainConfig,
+    student: &Student,
+    s: Features,
+    t: Features,
+    teacher_logits: Tensor<2>,
+    y: Tensor<2>,
+    (alpha, tau): (f32, f32),
+    (step, total): (usize, usize),
+) -> Tensor<1> {
+    let last = |f: &Features| f.hidden.last().cloned().expect("checked by check_features");
+    match c.method {
+        Method::Fitnets | Method::FitnetsTwoStage => {
+            let hint = hint_loss(
+                last(&s),
+                student.hint_w[0].val(),
+                student.hint_b[0].val(),
+                last(&t),
+            );
+            if c.method == Method::FitnetsTwoStage {
+                if (step as f32) < HINT_STAGE * total as f32 {
+                    return hint;
+                }
+                return hinton_loss(s.logits, teacher_logits, y, alpha, tau);
+            }
+            hinton_loss(s.logits, teacher_logits, y, alpha, tau) + hint * c.hint_weight
+        }
+        Method::Attention => {
+            let at = s
+                .maps
+                .iter()
+                .zip(&t.maps)
+                .map(|(a, b)| attention_loss(a.clone(), b.clone()))
+                .reduce(|a, b| a + b)
+                .expect("two conv blocks");
+            hinton_loss(s.logits, teacher_logits, y, alpha, tau) + at * (c.at_beta / 2.0)
+        }
+        Method::Rkd => {
+            let rkd = rkd_loss(last(&s), last(&t));
+            cross_entropy(s.logits, y) * alpha + rkd * (1.0 - alpha)
+        }
+        other => unreachable!("{} is not a feature method", other.name()),
+    }
+}
