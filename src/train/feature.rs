@@ -62,24 +62,21 @@ fn last_hidden(spec: &ModelSpec) -> Option<usize> {
 
 /// Checks that `student` and `teacher` have the features `method` needs.
 pub fn check_features(method: Method, student: &ModelSpec, teacher: &ModelSpec) -> Result<()> {
-    match method {
-        Method::Fitnets | Method::FitnetsTwoStage | Method::Rkd => {
-            if last_hidden(student).is_none() || last_hidden(teacher).is_none() {
-                return Err(err!(
-                    "method {} needs a hidden layer in the student ({student}) and the teacher ({teacher})",
-                    method.name()
-                ));
-            }
-        }
-        Method::Attention => {
-            let convs = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
-            if !convs(student) || !convs(teacher) {
-                return Err(err!(
-                    "attention transfer needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
-                ));
-            }
-        }
-        _ => {}
+    let dense = matches!(
+        method,
+        Method::Fitnets | Method::FitnetsTwoStage | Method::Rkd
+    );
+    if dense && (last_hidden(student).is_none() || last_hidden(teacher).is_none()) {
+        return Err(err!(
+            "method {} needs a hidden layer in the student ({student}) and the teacher ({teacher})",
+            method.name()
+        ));
+    }
+    let cnn = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
+    if method == Method::Attention && !(cnn(student) && cnn(teacher)) {
+        return Err(err!(
+            "attention transfer needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
+        ));
     }
     Ok(())
 }
