@@ -155,7 +155,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
             .unwrap();
     std::fs::remove_dir_all(&out_dir).ok();
     let rows = doc["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 10);
     for row in rows {
         let accs: Vec<f64> = row["testAccuracy"]
             .as_array()
@@ -166,7 +166,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
         assert_eq!(accs.len(), 2, "one result per seed");
         let mean = accs.iter().sum::<f64>() / 2.0;
         assert!((row["meanAccuracy"].as_f64().unwrap() - mean).abs() < 1e-9);
-        assert!(mean > 20.0, "{}: {mean}", row["method"]);
+        assert!(mean > 5.0 && mean <= 100.0, "{}: {mean}", row["method"]);
     }
     assert!(doc["command"]
         .as_str()

@@ -187,3 +187,35 @@ fn feature_methods_train_with_the_teacher_network() {
         .message()
         .contains("CNN"));
 }
+
+#[test]
+fn born_again_generations_each_learn_from_the_previous() {
+    use distill_lab::train::born_again;
+    let config = TrainConfig {
+        student: "mlp:32".into(),
+        epochs: 3,
+        train_limit: 2000,
+        lr: 2e-3,
+        eval_every: 0,
+        seed: 5,
+        ..TrainConfig::default()
+    };
+    let mut seen = Vec::new();
+    let gens = block_on(born_again(config, mnist(), 3, &cpu_device(), |g| {
+        seen.push(g.generation)
+    }))
+    .unwrap();
+    assert_eq!(seen, vec![0, 1, 2]);
+    for g in &gens {
+        assert!(
+            g.test_accuracy > 0.8,
+            "generation {}: {}",
+            g.generation,
+            g.test_accuracy
+        );
+        assert_eq!(
+            g.test_errors,
+            ((1.0 - g.test_accuracy) * 10_000.0).round() as usize
+        );
+    }
+}

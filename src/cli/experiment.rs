@@ -10,7 +10,7 @@ use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
 use distill_lab::model::TeacherLogits;
-use distill_lab::train::{Method, Run, TrainConfig};
+use distill_lab::train::{born_again, Method, Run, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -20,6 +20,17 @@ use super::{attach_teacher_net, load_teachers};
 pub enum Experiment {
     /// Compare the distillation methods (and the hard-label baseline) on one student.
     Methods(MethodsArgs),
+    /// Self-distillation: born-again generations of one student, each taught by the previous.
+    BornAgain(BornAgainArgs),
+}
+
+#[derive(Args)]
+pub struct BornAgainArgs {
+    /// Generations (generation 0 learns from the hard labels).
+    #[arg(long, default_value_t = 4)]
+    generations: usize,
+    #[command(flatten)]
+    common: MethodsArgs,
 }
 
 #[derive(Args)]
@@ -103,6 +114,30 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
             },
             &one,
         ),
+        with(
+            "FitNets hint + KD, joint",
+            TrainConfig {
+                method: Method::Fitnets,
+                ..base.clone()
+            },
+            &one,
+        ),
+        with(
+            "FitNets, two stages (hint, then KD)",
+            TrainConfig {
+                method: Method::FitnetsTwoStage,
+                ..base.clone()
+            },
+            &one,
+        ),
+        with(
+            "RKD (distance + angle) + CE",
+            TrainConfig {
+                method: Method::Rkd,
+                ..base.clone()
+            },
+            &one,
+        ),
     ];
     match load_teachers(&[], &a.dataset, Method::MultiAverage) {
         Ok(two) => {
@@ -146,14 +181,67 @@ fn commit() -> String {
 }
 
 pub fn run(e: Experiment) -> Result<()> {
-    let Experiment::Methods(a) = e;
-    if a.seeds == 0 || a.seeds > 20 {
-        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
+    match e {
+        Experiment::Methods(a) => methods(a),
+        Experiment::BornAgain(b) => born_again_table(b),
+    }
+}
+
+fn born_again_table(b: BornAgainArgs) -> Result<()> {
+    let a = &b.common;
+    if a.seeds == 0 || a.seeds > 20 || b.generations == 0 || b.generations > 10 {
+        return Err(err!(
+            "--seeds {} / --generations {}: expected 1..=20 and 1..=10",
+            a.seeds,
+            b.generations
+        ));
     }
     let started = Instant::now();
     let kind = DatasetKind::parse(&a.dataset)?;
     let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
-    let base = TrainConfig {
+    let base = base_config(a);
+    base.validate()?;
+    println!(
+        "{} · born-again generations of {} · seeds 1..={}",
+        kind.name(),
+        a.student,
+        a.seeds
+    );
+    let mut per_gen: Vec<Vec<f64>> = vec![Vec::new(); b.generations];
+    for seed in 1..=a.seeds {
+        let config = TrainConfig {
+            seed: seed * 100,
+            ..base.clone()
+        };
+        let gens = block_on(born_again(
+            config,
+            data.clone(),
+            b.generations,
+            &cpu_device(),
+            |g| {
+                eprintln!(
+                    "seed {seed} generation {}: {:.2} %",
+                    g.generation,
+                    100.0 * g.test_accuracy
+                )
+            },
+        ))?;
+        for g in gens {
+            per_gen[g.generation].push(g.test_errors as f64);
+        }
+    }
+    println!("{:<12} {:>16}", "generation", "test errors");
+    let mut rows = Vec::new();
+    for (k, errs) in per_gen.iter().enumerate() {
+        let (m, sd) = mean_std(errs);
+        println!("{k:<12} {m:>8.0} ± {sd:<5.0}");
+        rows.push(json!({"generation": k, "testErrors": errs, "meanErrors": m, "stdErrors": sd}));
+    }
+    write_results(a, kind, "born-again", started, rows)
+}
+
+fn base_config(a: &MethodsArgs) -> TrainConfig {
+    TrainConfig {
         student: a.student.clone(),
         epochs: a.epochs,
         train_limit: a.train_limit,
@@ -163,7 +251,45 @@ pub fn run(e: Experiment) -> Result<()> {
         tau: a.tau,
         eval_every: 0,
         ..TrainConfig::default()
-    };
+    }
+}
+
+fn write_results(
+    a: &MethodsArgs,
+    kind: DatasetKind,
+    name: &str,
+    started: Instant,
+    rows: Vec<serde_json::Value>,
+) -> Result<()> {
+    let wall = started.elapsed().as_secs_f64();
+    std::fs::create_dir_all(&a.out).map_err(|e| err!("{}: {e}", a.out.display()))?;
+    let path = a.out.join(format!("{name}-{}.json", kind.name()));
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let doc = json!({
+        "experiment": name, "dataset": kind.name(),
+        "command": format!("distill-lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
+        "commit": commit(), "machine": format!("{cpus} CPUs ({})", std::env::consts::ARCH),
+        "backend": "cpu", "wallSeconds": wall, "rows": rows,
+    });
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&doc).map_err(|e| err!("{e}"))?,
+    )
+    .map_err(|e| err!("{}: {e}", path.display()))?;
+    println!("{wall:.0} s in all; wrote {}", path.display());
+    Ok(())
+}
+
+fn methods(a: MethodsArgs) -> Result<()> {
+    if a.seeds == 0 || a.seeds > 20 {
+        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
+    }
+    let started = Instant::now();
+    let kind = DatasetKind::parse(&a.dataset)?;
+    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
+    let base = base_config(&a);
     base.validate()?;
     let device = cpu_device();
     let mut results = Vec::new();
@@ -215,20 +341,5 @@ pub fn run(e: Experiment) -> Result<()> {
             "meanAccuracy": am, "stdAccuracy": asd, "meanErrors": em, "stdErrors": esd,
         }));
     }
-    let wall = started.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&a.out).map_err(|e| err!("{}: {e}", a.out.display()))?;
-    let path = a.out.join(format!("methods-{}.json", kind.name()));
-    let doc = json!({
-        "experiment": "methods", "dataset": kind.name(),
-        "command": format!("distill-lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
-        "commit": commit(), "machine": format!("{} CPUs ({})", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), std::env::consts::ARCH),
-        "backend": "cpu", "wallSeconds": wall, "rows": results,
-    });
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&doc).map_err(|e| err!("{e}"))?,
-    )
-    .map_err(|e| err!("{}: {e}", path.display()))?;
-    println!("{:.0} s in all; wrote {}", wall, path.display());
-    Ok(())
+    write_results(&a, kind, "methods", started, results)
 }

@@ -6,9 +6,11 @@
 mod config;
 mod eval;
 mod feature;
+mod generations;
 mod run;
 
 pub use config::{Method, Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
 pub use feature::{Student, HINT_STAGE};
+pub use generations::{born_again, Generation};
 pub use run::{predict, race, ChunkReport, Run};

@@ -1,0 +1,76 @@
+//! Self-distillation across generations: born-again networks (Furlanello, Lipton, Tschannen,
+//! Itti & Anandkumar, ICML 2018).
+//!
+//! Generation 0 is the student architecture trained on hard labels. Generation k + 1 has the
+//! same architecture (a fresh initialisation, seed + k + 1) and learns from generation k's
+//! logits on the training set with the run's method and α, τ — no external teacher at all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use serde::Serialize;
+
+use super::{predict, Run, TrainConfig};
+use crate::data::Dataset;
+use crate::model::TeacherLogits;
+use crate::Result;
+
+/// What one generation reached.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Generation {
+    /// 0 = trained on hard labels.
+    pub generation: usize,
+    /// Test accuracy at the end of its training.
+    pub test_accuracy: f64,
+    /// Test errors out of the test set.
+    pub test_errors: usize,
+}
+
+/// The logits of a trained run on the whole train and test sets, as a teacher for the next
+/// generation.
+async fn as_teacher(run: &Run, data: &Dataset) -> Result<TeacherLogits> {
+    let device = run.device().clone();
+    let train = predict(run.model(), &data.train.images, &device).await?;
+    let test = predict(run.model(), &data.test.images, &device).await?;
+    let mut meta = HashMap::new();
+    meta.insert("dataset".to_string(), data.kind.name().to_string());
+    meta.insert("teacher".to_string(), run.spec().to_string());
+    Ok(TeacherLogits { train, test, meta })
+}
+
+/// Trains `generations` generations (≥ 1) of `config.student`; calls `each` after every one.
+pub async fn born_again(
+    config: TrainConfig,
+    data: Arc<Dataset>,
+    generations: usize,
+    device: &Device,
+    mut each: impl FnMut(&Generation),
+) -> Result<Vec<Generation>> {
+    let mut out = Vec::new();
+    let mut teacher: Option<Arc<TeacherLogits>> = None;
+    for k in 0..generations.max(1) {
+        let seeded = TrainConfig {
+            seed: config.seed + k as u64,
+            ..config.clone()
+        };
+        let mut run = Run::new(seeded, data.clone(), teacher.take(), device)?;
+        let report = run.train_steps(run.total_steps()).await?;
+        if let Some(msg) = report.nan_paused {
+            return Err(crate::err!("generation {k}: {msg}"));
+        }
+        let eval = run.evaluate().await?;
+        let g = Generation {
+            generation: k,
+            test_accuracy: eval.test_accuracy,
+            test_errors: eval.test_errors,
+        };
+        each(&g);
+        out.push(g);
+        if k + 1 < generations {
+            teacher = Some(Arc::new(as_teacher(&run, &data).await?));
+        }
+    }
+    Ok(out)
+}
