@@ -1,24 +1,13 @@
 //! Hinton's loss and its gradient against PyTorch (tests/golden/gen.py → hinton.json).
 
+mod common;
+
 use burn::tensor::{Tensor, TensorData};
+use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::hinton_loss;
 use distill_lab::model::read_f32;
 use serde_json::Value;
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
-
-/// |a − b| ≤ 1e-5 · max(1, |b|): 1e-5 absolute for values up to 1, relative beyond (the
-/// extreme cases reach losses above 1000, where f32 itself only resolves ~1e-4).
-fn close(a: f32, b: f64) -> bool {
-    a.is_finite() && ((a as f64) - b).abs() <= 1e-5 * b.abs().max(1.0)
-}
 
 #[test]
 fn hinton_loss_and_gradient_match_pytorch() {
@@ -49,17 +38,7 @@ fn hinton_loss_and_gradient_match_pytorch() {
         let grads = loss.backward();
         let value = block_on(read_f32(loss)).unwrap()[0];
         let grad = block_on(read_f32(s.grad(&grads).expect("student gets a gradient"))).unwrap();
-        let want = c["loss"].as_f64().unwrap();
-        assert!(close(value, want), "{name}: loss {value} vs PyTorch {want}");
-        let want_grad: Vec<f64> = c["grad"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
-        for (i, (g, w)) in grad.iter().zip(&want_grad).enumerate() {
-            assert!(close(*g, *w), "{name}: grad[{i}] {g} vs PyTorch {w}");
-        }
+        assert_golden(name, value, &grad, c, "loss");
     }
 }
 

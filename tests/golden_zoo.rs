@@ -1,7 +1,10 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
 //! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher.
 
+mod common;
+
 use burn::tensor::{Tensor, TensorData};
+use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
     attention_loss, dkd_loss, hint_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
@@ -9,19 +12,6 @@ use distill_lab::distill::{
 };
 use distill_lab::model::read_f32;
 use serde_json::Value;
-
-/// |a − b| ≤ 1e-5 · max(1, |b|), as for Hinton's loss.
-fn close(a: f32, b: f64) -> bool {
-    a.is_finite() && ((a as f64) - b).abs() <= 1e-5 * b.abs().max(1.0)
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
 
 fn dims(v: &Value) -> Vec<usize> {
     v.as_array()
@@ -151,18 +141,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
             (loss, g)
         };
         let value = block_on(read_f32(loss)).unwrap()[0];
-        let want = c["value"].as_f64().unwrap();
-        assert!(close(value, want), "{name}: loss {value} vs PyTorch {want}");
-        let want_grad: Vec<f64> = c["grad"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
-        assert_eq!(grad.len(), want_grad.len(), "{name}");
-        for (i, (g, w)) in grad.iter().zip(&want_grad).enumerate() {
-            assert!(close(*g, *w), "{name}: grad[{i}] {g} vs PyTorch {w}");
-        }
+        assert_golden(name, value, &grad, c, "value");
     }
     let kinds: Vec<&str> = seen.into_iter().collect();
     assert_eq!(
