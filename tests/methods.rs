@@ -219,3 +219,36 @@ fn born_again_generations_each_learn_from_the_previous() {
         );
     }
 }
+
+#[test]
+fn a_teacher_assistant_chain_passes_knowledge_down() {
+    use distill_lab::train::teacher_assistant_chain;
+    let config = TrainConfig {
+        epochs: 3,
+        train_limit: 2000,
+        lr: 2e-3,
+        eval_every: 0,
+        seed: 4,
+        ..TrainConfig::default()
+    };
+    let chain = ["mlp:128".to_string(), "mlp:16".to_string()];
+    let gens = block_on(teacher_assistant_chain(
+        config,
+        mnist(),
+        mnist_teacher(),
+        &chain,
+        &cpu_device(),
+    ))
+    .unwrap();
+    assert_eq!(gens.len(), 2);
+    assert!(
+        gens[0].test_accuracy > 0.85,
+        "assistant {}",
+        gens[0].test_accuracy
+    );
+    assert!(
+        gens[1].test_accuracy > 0.75,
+        "student taught by the assistant {}",
+        gens[1].test_accuracy
+    );
+}

@@ -10,7 +10,7 @@ use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
 use distill_lab::model::TeacherLogits;
-use distill_lab::train::{born_again, Method, Run, TrainConfig};
+use distill_lab::train::{born_again, teacher_assistant_chain, Method, Run, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -22,6 +22,18 @@ pub enum Experiment {
     Methods(MethodsArgs),
     /// Self-distillation: born-again generations of one student, each taught by the previous.
     BornAgain(BornAgainArgs),
+    /// Teacher → assistant → small student versus teacher → small student directly.
+    TaChain(TaChainArgs),
+}
+
+#[derive(Args)]
+pub struct TaChainArgs {
+    /// The assistant's architecture (between the teacher's size and the student's).
+    #[arg(long, default_value = "mlp:256,256")]
+    assistant: String,
+    /// The small student (its architecture is --student).
+    #[command(flatten)]
+    common: MethodsArgs,
 }
 
 #[derive(Args)]
@@ -184,7 +196,77 @@ pub fn run(e: Experiment) -> Result<()> {
     match e {
         Experiment::Methods(a) => methods(a),
         Experiment::BornAgain(b) => born_again_table(b),
+        Experiment::TaChain(t) => ta_chain_table(t),
     }
+}
+
+fn ta_chain_table(t: TaChainArgs) -> Result<()> {
+    let a = &t.common;
+    if a.seeds == 0 || a.seeds > 20 {
+        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
+    }
+    let started = Instant::now();
+    let kind = DatasetKind::parse(&a.dataset)?;
+    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
+    let base = base_config(a);
+    base.validate()?;
+    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let chains = [
+        ("teacher → student", vec![a.student.clone()]),
+        (
+            "teacher → assistant → student",
+            vec![t.assistant.clone(), a.student.clone()],
+        ),
+    ];
+    println!(
+        "{} · student {} · assistant {} · seeds 1..={}",
+        kind.name(),
+        a.student,
+        t.assistant,
+        a.seeds
+    );
+    println!(
+        "{:<32} {:>18} {:>18}",
+        "chain", "student errors", "assistant errors"
+    );
+    let mut rows = Vec::new();
+    for (label, chain) in chains {
+        let (mut student, mut assistant) = (Vec::new(), Vec::new());
+        for seed in 1..=a.seeds {
+            let config = TrainConfig {
+                seed,
+                ..base.clone()
+            };
+            let gens = block_on(teacher_assistant_chain(
+                config,
+                data.clone(),
+                teacher.clone(),
+                &chain,
+                &cpu_device(),
+            ))?;
+            student.push(gens.last().expect("a student").test_errors as f64);
+            if gens.len() > 1 {
+                assistant.push(gens[0].test_errors as f64);
+            }
+        }
+        let (sm, ssd) = mean_std(&student);
+        let assistant_text = match assistant.is_empty() {
+            true => "–".to_string(),
+            false => {
+                let (m, sd) = mean_std(&assistant);
+                format!("{m:.0} ± {sd:.0}")
+            }
+        };
+        println!(
+            "{label:<32} {:>18} {assistant_text:>18}",
+            format!("{sm:.0} ± {ssd:.0}")
+        );
+        rows.push(
+            json!({"chain": label, "architectures": chain, "studentErrors": student,
+            "assistantErrors": assistant, "meanStudentErrors": sm, "stdStudentErrors": ssd}),
+        );
+    }
+    write_results(a, kind, "ta-chain", started, rows)
 }
 
 fn born_again_table(b: BornAgainArgs) -> Result<()> {

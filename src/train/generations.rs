@@ -1,9 +1,12 @@
-//! Self-distillation across generations: born-again networks (Furlanello, Lipton, Tschannen,
-//! Itti & Anandkumar, ICML 2018).
+//! Chains of students teaching students.
 //!
-//! Generation 0 is the student architecture trained on hard labels. Generation k + 1 has the
-//! same architecture (a fresh initialisation, seed + k + 1) and learns from generation k's
-//! logits on the training set with the run's method and α, τ — no external teacher at all.
+//! - Born-again networks (Furlanello, Lipton, Tschannen, Itti & Anandkumar, ICML 2018):
+//!   generation 0 is the student architecture trained on hard labels; generation k + 1 has the
+//!   same architecture (a fresh initialisation, seed + k) and learns from generation k's logits
+//!   on the training set with the run's method and α, τ — no external teacher at all.
+//! - Teacher-assistant chains (Mirzadeh, Farajtabar, Li, Levine, Matsukawa & Ghasemzadeh, AAAI
+//!   2020): when the capacity gap between teacher and student is large, an intermediate
+//!   "assistant" learns from the teacher first and then teaches the student.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,6 +73,40 @@ pub async fn born_again(
         out.push(g);
         if k + 1 < generations {
             teacher = Some(Arc::new(as_teacher(&run, &data).await?));
+        }
+    }
+    Ok(out)
+}
+
+/// Distils along `chain`: the first student learns from `teacher`, each next one from the
+/// previous student's logits. Returns each student's test accuracy and errors, in order.
+pub async fn teacher_assistant_chain(
+    config: TrainConfig,
+    data: Arc<Dataset>,
+    teacher: Arc<TeacherLogits>,
+    chain: &[String],
+    device: &Device,
+) -> Result<Vec<Generation>> {
+    let mut out = Vec::new();
+    let mut current = teacher;
+    for (k, student) in chain.iter().enumerate() {
+        let c = TrainConfig {
+            student: student.clone(),
+            ..config.clone()
+        };
+        let mut run = Run::new(c, data.clone(), Some(current.clone()), device)?;
+        let report = run.train_steps(run.total_steps()).await?;
+        if let Some(msg) = report.nan_paused {
+            return Err(crate::err!("{student}: {msg}"));
+        }
+        let eval = run.evaluate().await?;
+        out.push(Generation {
+            generation: k,
+            test_accuracy: eval.test_accuracy,
+            test_errors: eval.test_errors,
+        });
+        if k + 1 < chain.len() {
+            current = Arc::new(as_teacher(&run, &data).await?);
         }
     }
     Ok(out)

@@ -12,5 +12,5 @@ mod run;
 pub use config::{Method, Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
 pub use feature::{Student, HINT_STAGE};
-pub use generations::{born_again, Generation};
+pub use generations::{born_again, teacher_assistant_chain, Generation};
 pub use run::{predict, race, ChunkReport, Run};
