@@ -1,15 +1,18 @@
 //! `analyze similarity` and `evaluate`: the page's teaching views, natively.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use distill_lab::analysis::{compare, similarity};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
-use distill_lab::model::{load_logits, load_weights, TeacherLogits};
-use distill_lab::train::predict;
+use distill_lab::model::{load_weights, TeacherLogits};
+use distill_lab::train::{predict, Method};
 use distill_lab::{err, Result};
 use serde_json::json;
+
+use super::{load_teachers, read};
 
 /// Where the data and the teacher come from.
 #[derive(Args)]
@@ -32,20 +35,11 @@ impl Source {
     fn load(&self) -> Result<(Dataset, TeacherLogits)> {
         let kind = DatasetKind::parse(&self.dataset)?;
         let data = Dataset::load(kind, &self.data_dir)?;
-        let path = self.teacher.clone().unwrap_or_else(|| {
-            PathBuf::from(format!(
-                "www/models/{}-teacher.logits.safetensors",
-                kind.name()
-            ))
-        });
-        let logits = load_logits(&path.display().to_string(), &read(&path)?)?;
+        let paths: Vec<PathBuf> = self.teacher.iter().cloned().collect();
+        let logits = load_teachers(&paths, kind.name(), Method::Hinton)?.remove(0);
         logits.check_matches(&data)?;
-        Ok((data, logits))
+        Ok((data, Arc::unwrap_or_clone(logits)))
     }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))
 }
 
 #[derive(Subcommand)]

@@ -176,6 +176,11 @@ impl MethodArgs {
     }
 }
 
+/// A file's bytes; the error names the file.
+fn read(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))
+}
+
 /// The logits of `paths`, or of the bundled teachers `method` needs for `dataset`.
 fn load_teachers(
     paths: &[PathBuf],
@@ -198,7 +203,7 @@ fn load_teachers(
     paths
         .iter()
         .map(|path| {
-            let bytes = std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))?;
+            let bytes = read(path)?;
             Ok(Arc::new(load_logits(&path.display().to_string(), &bytes)?))
         })
         .collect()
@@ -277,7 +282,7 @@ pub fn attach_teacher_net(run: &mut distill_lab::train::Run) -> Result<()> {
         "www/models/{}-teacher.safetensors",
         run.dataset_name()
     ));
-    let bytes = std::fs::read(&path).map_err(|e| err!("{}: {e}", path.display()))?;
+    let bytes = read(&path)?;
     let (spec, net, _) = load_weights(&path.display().to_string(), &bytes, None, run.device())?;
     run.set_teacher_net(spec, net)
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use super::{predict, Run, TrainConfig};
+use super::{Run, TrainConfig};
 use crate::data::Dataset;
 use crate::model::TeacherLogits;
 use crate::Result;
@@ -34,9 +34,8 @@ pub struct Generation {
 /// The logits of a trained run on the whole train and test sets, as a teacher for the next
 /// generation.
 async fn as_teacher(run: &Run, data: &Dataset) -> Result<TeacherLogits> {
-    let device = run.device().clone();
-    let train = predict(run.model(), &data.train.images, &device).await?;
-    let test = predict(run.model(), &data.test.images, &device).await?;
+    let train = run.predict_images(&data.train.images).await?;
+    let test = run.predict_images(&data.test.images).await?;
     let mut meta = HashMap::new();
     meta.insert("dataset".to_string(), data.kind.name().to_string());
     meta.insert("teacher".to_string(), run.spec().to_string());

@@ -7,6 +7,7 @@ mod config;
 mod eval;
 mod feature;
 mod generations;
+mod loss;
 mod run;
 
 pub use config::{Method, Schedule, TrainConfig};

@@ -7,13 +7,10 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::feature::{check_features, feature_loss, regressor_dims, Student};
-use super::{evaluate_logits, Evaluation, Method, TrainConfig};
+use super::feature::{check_features, regressor_dims, Student};
+use super::loss::{step_loss, Batch};
+use super::{evaluate_logits, Evaluation, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::distill::{
-    cross_entropy, dkd_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss,
-    tau_for_entropy, Combine,
-};
 use crate::model::{read_f32, ModelSpec, Net, TeacherLogits};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
@@ -216,85 +213,24 @@ impl Run {
             TensorData::new(self.data.train.one_hot(indices), [b, 10]),
             &self.device,
         );
-        if let (true, Some((_, tnet)), false) = (
-            self.config.method.needs_teacher_net(),
-            &self.teacher_net,
-            self.teachers.is_empty(),
-        ) {
-            let s = self
-                .model
-                .net
-                .forward_features(x.clone(), self.config.dropout);
-            let t = tnet.forward_features(x, 0.0);
-            let stored = Tensor::<2>::from_data(
-                TensorData::new(self.teachers[0].train_rows(indices), [b, 10]),
-                &self.device,
-            );
-            let c = &self.config;
-            let at = (
-                c.alpha_at(self.step, self.total_steps),
-                c.tau_at(self.step, self.total_steps),
-            );
-            return feature_loss(
-                c,
-                &self.model,
-                s,
-                t,
-                stored,
-                y,
-                at,
-                (self.step, self.total_steps),
-            );
-        }
-        let logits = self.model.net.forward(x, self.config.dropout);
-        if self.teachers.is_empty() {
-            return cross_entropy(logits, y);
-        }
-        let c = &self.config;
-        let (alpha, tau) = (
-            c.alpha_at(self.step, self.total_steps),
-            c.tau_at(self.step, self.total_steps),
-        );
-        let rows = |t: &TeacherLogits| {
-            Tensor::<2>::from_data(
-                TensorData::new(t.train_rows(indices), [b, 10]),
-                &self.device,
-            )
+        // Only the multi-teacher methods read more than the first teacher.
+        let used = match self.config.method.multi_teacher() {
+            true => self.teachers.len(),
+            false => self.teachers.len().min(1),
         };
-        let teacher = rows(&self.teachers[0]);
-        match c.method {
-            Method::Hinton => match c.target_entropy {
-                None => hinton_loss(logits, teacher, y, alpha, tau),
-                Some(bits) => {
-                    let host = self.teachers[0].train_rows(indices);
-                    let taus: Vec<f32> = host
-                        .chunks_exact(10)
-                        .map(|r| tau_for_entropy(r, bits))
-                        .collect();
-                    let taus = Tensor::<2>::from_data(TensorData::new(taus, [b, 1]), &self.device);
-                    hinton_loss_per_example(logits, teacher, y, alpha, taus)
-                }
-            },
-            Method::Dkd => {
-                // As in mdistiller, the DKD term warms up linearly (here over the first 10 % of
-                // the steps): β_dkd = 8 at step 0 would swamp the randomly initialised student.
-                let warm = (self.step as f32 / (0.1 * self.total_steps as f32).max(1.0)).min(1.0);
-                cross_entropy(logits.clone(), y.clone()) * alpha
-                    + dkd_loss(logits, teacher, y, c.dkd_alpha, c.dkd_beta, tau) * warm
-            }
-            Method::Fitnets | Method::FitnetsTwoStage | Method::Attention | Method::Rkd => {
-                unreachable!("feature methods are handled above")
-            }
-            Method::MultiAverage | Method::MultiConfidence => {
-                let how = match c.method {
-                    Method::MultiAverage => Combine::Average,
-                    _ => Combine::Confidence,
-                };
-                let all: Vec<Tensor<2>> = self.teachers.iter().map(|t| rows(t)).collect();
-                cross_entropy(logits.clone(), y) * alpha
-                    + multi_teacher_loss(logits, &all, tau, how) * (1.0 - alpha)
-            }
-        }
+        let teachers = self.teachers[..used]
+            .iter()
+            .map(|t| t.train_rows(indices))
+            .collect();
+        let batch = Batch {
+            x,
+            y,
+            teachers,
+            step: (self.step, self.total_steps),
+            device: &self.device,
+        };
+        let teacher_net = self.teacher_net.as_ref().map(|(_, net)| net);
+        step_loss(&self.config, &self.model, teacher_net, batch)
     }
 
     /// Trains up to `n` steps and reads their losses back once.

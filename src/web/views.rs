@@ -10,7 +10,7 @@ use crate::analysis::{compare, gallery, log_spaced, similarity, soft_gradient_no
 use crate::backend::cpu_device;
 use crate::data::{mnist_like, PIXELS};
 use crate::model::{save_weights, ModelSpec, Net};
-use crate::train::{predict, Run};
+use crate::train::predict;
 
 /// The fixed batch of the "why τ²" plot: the first training examples.
 const GRADIENT_BATCH: usize = 256;
@@ -188,17 +188,14 @@ impl Lab {
         let mut students = serde_json::Map::new();
         for (name, run) in [("distilled", &self.distilled), ("baseline", &self.baseline)] {
             if let Some(run) = run {
-                students.insert(name.into(), json!(student_logits(run, &image).await?));
+                let logits = run.predict_images(&image).await.map_err(js_err)?;
+                students.insert(name.into(), json!(logits));
             }
         }
         let out = to_js(&json!({ "label": label, "teacher": teacher, "students": students }))?;
         set(&out, "image", &bytes(&image))?;
         Ok(out)
     }
-}
-
-async fn student_logits(run: &Run, image: &[u8]) -> Result<Vec<f32>, JsError> {
-    run.predict_images(image).await.map_err(js_err)
 }
 
 fn set(obj: &JsValue, key: &str, value: &JsValue) -> Result<(), JsError> {

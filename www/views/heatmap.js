@@ -1,6 +1,6 @@
 // A 10×10 heatmap on a canvas: viridis colours (linear or log), optional hidden diagonal, hover and keyboard focus.
 
-import { fit, viridis, widthOf, INK, MUTED, GRID } from './canvas.js';
+import { fit, viridis, widthOf, INK, MUTED } from './canvas.js';
 
 /**
  * @param {HTMLElement} box
@@ -105,7 +105,6 @@ export function createHeatmap(box, options = {}) {
       ctx.lineWidth = 1.5;
       ctx.strokeRect(left + focus.col * cell - 1, top + focus.row * cell - 1, cell + 1, cell + 1);
     }
-    ctx.strokeStyle = GRID;
   }
 
   function report() {
