@@ -1,5 +1,6 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
-//! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher.
+//! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher,
+//! fake quantization (against PyTorch's own fake-quantize ops) and quantization-aware Hinton.
 
 mod common;
 
@@ -7,8 +8,8 @@ use burn::tensor::{Tensor, TensorData};
 use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
-    attention_loss, dkd_loss, hint_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
-    rkd_distance, Combine,
+    attention_loss, dkd_loss, fake_quant_act, fake_quant_conv, fake_quant_dense, hint_loss,
+    hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
 };
 use distill_lab::model::read_f32;
 use serde_json::Value;
@@ -52,6 +53,14 @@ impl Case<'_> {
     fn param(&self, key: &str) -> f32 {
         self.c["params"][key].as_f64().unwrap() as f32
     }
+    fn bits(&self) -> u32 {
+        self.c["params"]["bits"].as_u64().unwrap() as u32
+    }
+    fn t1(&self, key: &str) -> Tensor<1> {
+        let v = floats(&self.c["inputs"][key]);
+        let n = v.len();
+        Tensor::from_data(TensorData::new(v, [n]), &self.device)
+    }
 }
 
 #[test]
@@ -78,6 +87,9 @@ fn zoo_losses_and_gradients_match_pytorch() {
             .require_grad();
             let loss = match kind {
                 "attention" => attention_loss(s.clone(), case.t4("teacher")),
+                "fake_quant_conv" => {
+                    (fake_quant_conv(s.clone(), case.bits()) * case.t4("upstream")).sum()
+                }
                 other => panic!("unknown 4-d loss {other}"),
             };
             let grads = loss.backward();
@@ -134,6 +146,26 @@ fn zoo_losses_and_gradients_match_pytorch() {
                     };
                     multi_teacher_loss(s.clone(), &teachers, case.param("tau"), how)
                 }
+                "fake_quant_act" => {
+                    (fake_quant_act(s.clone(), case.bits()) * case.t2("upstream")).sum()
+                }
+                "fake_quant_dense" => {
+                    (fake_quant_dense(s.clone(), case.bits()) * case.t2("upstream")).sum()
+                }
+                "qat_hinton" => {
+                    let bits = case.bits();
+                    let w = fake_quant_dense(case.t2("weight"), bits);
+                    let logits = fake_quant_act(s.clone(), bits).matmul(w)
+                        + case.t1("bias").unsqueeze::<2>();
+                    let y = case.one_hot(shape[0], 10);
+                    hinton_loss(
+                        logits,
+                        case.t2("teacher"),
+                        y,
+                        case.param("alpha"),
+                        case.param("tau"),
+                    )
+                }
                 other => panic!("unknown loss {other}"),
             };
             let grads = loss.backward();
@@ -149,9 +181,13 @@ fn zoo_losses_and_gradients_match_pytorch() {
         [
             "attention",
             "dkd",
+            "fake_quant_act",
+            "fake_quant_conv",
+            "fake_quant_dense",
             "hint",
             "hinton_per_example",
             "multi",
+            "qat_hinton",
             "rkd_angle",
             "rkd_distance"
         ]

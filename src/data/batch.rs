@@ -31,6 +31,16 @@ impl Batcher {
         }
     }
 
+    /// Examples per epoch.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether an epoch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
     /// Batches per epoch.
     pub fn batches_per_epoch(&self) -> usize {
         self.order.len().div_ceil(self.batch_size)

@@ -6,6 +6,7 @@ mod dkd;
 mod fitnets;
 mod hinton;
 mod multi;
+mod quant;
 mod rkd;
 
 pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
@@ -14,4 +15,8 @@ pub use dkd::dkd_loss;
 pub use fitnets::hint_loss;
 pub use hinton::{cross_entropy, hinton_loss, log_softmax, soft_kl};
 pub use multi::{combined_target, multi_teacher_loss, Combine};
+pub use quant::{
+    act_levels, fake_quant, fake_quant_act, fake_quant_conv, fake_quant_dense, weight_levels,
+    BITS_RANGE,
+};
 pub use rkd::{rkd_angle, rkd_distance, rkd_loss, RKD_ANGLE_WEIGHT, RKD_DISTANCE_WEIGHT};

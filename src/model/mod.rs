@@ -1,11 +1,14 @@
-//! Teacher and student architectures (MLP and a small CNN), weight files and teacher logits.
+//! Teacher and student architectures (MLP and a small CNN), weight files, teacher
+//! logits and integer (quantized) networks.
 
 mod logits;
 mod net;
+mod quant;
 mod spec;
 mod weights;
 
 pub use logits::{argmax, load_logits, save_logits, TeacherLogits};
 pub use net::{read_f32, Features, Net};
+pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::ModelSpec;
 pub use weights::{load_weights, save_weights, WEIGHTS_FORMAT};

@@ -7,6 +7,7 @@ use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 
 use super::ModelSpec;
+use crate::distill::{fake_quant_act, fake_quant_conv, fake_quant_dense};
 use crate::rng::Rng;
 use crate::{err, Result};
 
@@ -125,6 +126,16 @@ impl Net {
 
     /// Logits and the intermediate features the feature-based methods distil.
     pub fn forward_features(&self, x: Tensor<2>, dropout: f64) -> Features {
+        self.forward_quant(x, dropout, None)
+    }
+
+    /// [`Net::forward_features`] with every weight and every layer input fake-quantized to
+    /// `bits` bits when `bits` is set (quantization-aware training, [`crate::distill::fake_quant`]).
+    pub fn forward_quant(&self, x: Tensor<2>, dropout: f64, bits: Option<u32>) -> Features {
+        let act = |t: Tensor<2>| match bits {
+            Some(b) => fake_quant_act(t, b),
+            None => t,
+        };
         let [batch, _] = x.dims();
         let mut h = x;
         let mut maps = Vec::new();
@@ -132,7 +143,11 @@ impl Net {
             let mut c = h.reshape([batch, 1, 28, 28]);
             for (w, b) in self.conv_w.iter().zip(&self.conv_b) {
                 let opts = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-                c = relu(conv2d(c, w.val(), Some(b.val()), opts));
+                let (c_in, w) = match bits {
+                    Some(bits) => (fake_quant_act(c, bits), fake_quant_conv(w.val(), bits)),
+                    None => (c, w.val()),
+                };
+                c = relu(conv2d(c_in, w, Some(b.val()), opts));
                 c = max_pool2d(c, MaxPoolOptions::new([2, 2]));
                 maps.push(c.clone());
             }
@@ -142,7 +157,11 @@ impl Net {
         let mut hidden = Vec::new();
         let last = self.fc_w.len() - 1;
         for (i, (w, b)) in self.fc_w.iter().zip(&self.fc_b).enumerate() {
-            h = linear(h, w.val(), Some(b.val()));
+            let w = match bits {
+                Some(bits) => fake_quant_dense(w.val(), bits),
+                None => w.val(),
+            };
+            h = linear(act(h), w, Some(b.val()));
             if i < last {
                 h = relu(h);
                 hidden.push(h.clone());

@@ -14,7 +14,7 @@ use burn::tensor::Device;
 /// The `format` metadata value of our weight files.
 pub const WEIGHTS_FORMAT: &str = "distill-lab-weights/1";
 
-fn transpose(w: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+pub(crate) fn transpose(w: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; w.len()];
     for r in 0..rows {
         for c in 0..cols {

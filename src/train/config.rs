@@ -39,11 +39,14 @@ pub enum Method {
     Attention,
     /// Relational KD (Park et al. 2019): `α·CE + (1−α)·(25·L_D + 50·L_A)`.
     Rkd,
+    /// Quantization-aware distillation: Hinton's loss on a student whose weights and layer
+    /// inputs are fake-quantized to `bits` bits ([`crate::distill::fake_quant`]).
+    Qat,
 }
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 8] = [
+    pub const ALL: [Method; 9] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
@@ -52,9 +55,10 @@ impl Method {
         Method::FitnetsTwoStage,
         Method::Attention,
         Method::Rkd,
+        Method::Qat,
     ];
 
-    /// Parses `hinton`, `dkd`, `multi-average`, `multi-confidence`.
+    /// Parses a method's [`Method::name`].
     pub fn parse(name: &str) -> Result<Self> {
         Self::ALL
             .into_iter()
@@ -79,6 +83,7 @@ impl Method {
             Method::FitnetsTwoStage => "fitnets-two-stage",
             Method::Attention => "attention",
             Method::Rkd => "rkd",
+            Method::Qat => "qat",
         }
     }
 
@@ -143,6 +148,8 @@ pub struct TrainConfig {
     /// Entropy-matched per-example τ: each example's τ makes the teacher's softened output carry
     /// this many bits (Hinton's loss only); `None` = the scheduled τ for every example.
     pub target_entropy: Option<f32>,
+    /// Quantization-aware distillation: bits per weight and activation, `2..=8`.
+    pub bits: u32,
 }
 
 impl Default for TrainConfig {
@@ -169,6 +176,7 @@ impl Default for TrainConfig {
             alpha_end: None,
             tau_end: None,
             target_entropy: None,
+            bits: 8,
         }
     }
 }
@@ -268,7 +276,20 @@ impl TrainConfig {
                 h.to_string(),
             )?;
         }
+        let (lo, hi) = crate::distill::BITS_RANGE;
+        check(
+            (lo..=hi).contains(&self.bits),
+            "bits",
+            "an integer in 2..=8",
+            self.bits.to_string(),
+        )?;
         Ok(spec)
+    }
+
+    /// The bits the student's forward pass is fake-quantized to while it learns from a teacher
+    /// (method `qat`); `None` = full precision.
+    pub fn fake_quant_bits(&self) -> Option<u32> {
+        (self.method == Method::Qat).then_some(self.bits)
     }
 
     /// α at `step` of `total` (the ramp from `alpha` to `alpha_end`).

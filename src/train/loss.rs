@@ -65,9 +65,12 @@ pub(super) fn step_loss(
         let t = tnet.forward_features(x, 0.0);
         return feature_loss(c, student, s, t, teacher, y, (alpha, tau), (step, total));
     }
-    let logits = student.net.forward(x, c.dropout);
+    let logits = student
+        .net
+        .forward_quant(x, c.dropout, c.fake_quant_bits())
+        .logits;
     match c.method {
-        Method::Hinton => match taus {
+        Method::Hinton | Method::Qat => match taus {
             None => hinton_loss(logits, teacher, y, alpha, tau),
             Some(taus) => {
                 let taus = Tensor::<2>::from_data(TensorData::new(taus, [b, 1]), device);

@@ -11,7 +11,7 @@ use super::feature::{check_features, regressor_dims, Student};
 use super::loss::{step_loss, Batch};
 use super::{evaluate_logits, Evaluation, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::model::{read_f32, ModelSpec, Net, TeacherLogits};
+use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
@@ -307,17 +307,38 @@ impl Run {
         Ok(report)
     }
 
-    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, 10]`.
+    /// The bits the student trains and predicts at (fake quantization), `None` = full
+    /// precision: set for a quantization-aware run with a teacher.
+    pub fn fake_quant_bits(&self) -> Option<u32> {
+        self.config.fake_quant_bits().filter(|_| self.has_teacher())
+    }
+
+    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, 10]`
+    /// (fake-quantized for a quantization-aware run).
     pub async fn predict_images(&self, images: &[u8]) -> Result<Vec<f32>> {
-        predict(&self.model.net, images, &self.device).await
+        let bits = self.fake_quant_bits();
+        predict_with(&self.model.net, images, &self.device, bits).await
     }
 
     /// Test-set accuracy, errors and loss of the current weights.
     pub async fn evaluate(&self) -> Result<Evaluation> {
-        let logits = predict(&self.model.net, &self.data.test.images, &self.device).await?;
+        let logits = self.predict_images(&self.data.test.images).await?;
         Ok(evaluate_logits(self.step, &logits, &self.data.test.labels))
     }
+
+    /// The current weights as an integer network of `bits` bits (post-training quantization,
+    /// or the end of a quantization-aware run), its activation scales calibrated on the first
+    /// [`CALIBRATION_IMAGES`] training images of the run.
+    pub async fn quantize(&self, bits: u32) -> Result<QuantNet> {
+        let host = self.model.net.to_host().await?;
+        let n = self.batcher.len().min(CALIBRATION_IMAGES);
+        let images = &self.data.train.images[..n * PIXELS];
+        QuantNet::quantize(&self.spec, &host, bits, images)
+    }
 }
+
+/// Training images that calibrate an integer network's activation scales.
+pub const CALIBRATION_IMAGES: usize = 1000;
 
 /// The race: a distilled student and its twin trained on hard labels only.
 ///
@@ -341,6 +362,16 @@ pub fn race(
 /// # Shapes
 /// returns `[n, 10]` row-major
 pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<f32>> {
+    predict_with(model, images, device, None).await
+}
+
+/// [`predict`], fake-quantized to `bits` bits when set (activation scales per batch of 1000).
+pub async fn predict_with(
+    model: &Net,
+    images: &[u8],
+    device: &Device,
+    bits: Option<u32>,
+) -> Result<Vec<f32>> {
     let model = model.valid();
     let inner = device.clone().inner();
     let n = images.len() / PIXELS;
@@ -358,7 +389,7 @@ pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<
             .map(|&p| f32::from(p) / 255.0)
             .collect();
         let x = Tensor::<2>::from_data(TensorData::new(x, [end - start, PIXELS]), &inner);
-        outs.push(model.forward(x, 0.0));
+        outs.push(model.forward_quant(x, 0.0, bits).logits);
     }
     read_f32(Tensor::cat(outs, 0)).await
 }

@@ -18,6 +18,12 @@ its gradient with respect to the student input are computed in float64.
   KL(softmax(t_i/tau_i) || softmax(s_i/tau_i)).
 - Multi-teacher: tau^2 * KL(q || softmax(s/tau)), q the mean of the teachers' softened outputs or
   their mix weighted per example by each teacher's top-1 probability at tau = 1.
+- Fake quantization (Jacob et al. 2018) with PyTorch's own torch.fake_quantize_per_tensor_affine
+  and torch.fake_quantize_per_channel_affine, whose gradient is the straight-through estimator
+  masked to the representable range. Activations: unsigned, scale max(x)/(2^b-1); weights:
+  symmetric per output channel, scale max|w_c|/(2^(b-1)-1); scales at least float32 eps. These
+  run in float32, as the ops require. Quantization-aware distillation: Hinton's loss on the
+  logits of a fake-quantized linear layer.
 """
 import json
 import pathlib
@@ -95,12 +101,46 @@ def hinton_per_example(s, t, y, alpha, taus):
     return alpha * ce + (1 - alpha) * (kl * taus ** 2).mean()
 
 
+EPS = float(np.finfo(np.float32).eps)
+
+
+def fq_act(x, bits):
+    levels = 2 ** bits - 1
+    scale = (x.detach().max().clamp(min=0) / levels).clamp(min=EPS).reshape(1)
+    return torch.fake_quantize_per_tensor_affine(x, scale, torch.zeros(1, dtype=torch.int32), 0, levels)
+
+
+def fq_weight(w, bits, axis):
+    levels = 2 ** (bits - 1) - 1
+    dims = [d for d in range(w.dim()) if d != axis]
+    scale = (w.detach().abs().amax(dim=dims) / levels).clamp(min=EPS)
+    zero = torch.zeros(w.shape[axis], dtype=torch.int32)
+    return torch.fake_quantize_per_channel_affine(w, scale, zero, axis, -levels, levels)
+
+
+def hinton(s, t, y, alpha, tau):
+    kl = F.kl_div(F.log_softmax(s / tau, dim=1), F.log_softmax(t / tau, dim=1),
+                  reduction="batchmean", log_target=True)
+    return alpha * F.cross_entropy(s, y) + (1 - alpha) * tau ** 2 * kl
+
+
 def f32(rng, shape, scale=1.0):
     return (rng.normal(0, scale, shape)).astype(np.float32)
 
 
 def record(name, loss, student, params, inputs, fn):
     s = torch.tensor(student, dtype=torch.float64, requires_grad=True)
+    value = fn(s)
+    value.backward()
+    return {"name": name, "loss": loss, "params": params, "student": student.flatten().tolist(),
+            "shape": list(student.shape), "inputs": {k: v.flatten().tolist() for k, v in inputs.items()},
+            "shapes": {k: list(v.shape) for k, v in inputs.items()},
+            "value": value.item(), "grad": s.grad.flatten().tolist()}
+
+
+def record32(name, loss, student, params, inputs, fn):
+    """Like record, in float32 (the fake-quantization ops take no float64)."""
+    s = torch.tensor(student, dtype=torch.float32, requires_grad=True)
     value = fn(s)
     value.backward()
     return {"name": name, "loss": loss, "params": params, "student": student.flatten().tolist(),
@@ -169,6 +209,40 @@ def main():
         cases.append(record(f"hinton-per-example-{i}-b{b}", "hinton_per_example", s, {"alpha": alpha},
                             {"teacher": t, "labels": y.astype(np.float32), "taus": taus},
                             lambda st: hinton_per_example(st, t64(t), torch.tensor(y), alpha, t64(taus))))
+    # Fake quantization: the loss is sum(fq(x) * g), so the gradient is g masked by the STE.
+    # Activations at 8 and 4 bits, with negative inputs (clipped: no gradient) and an all-zero one.
+    for i, (shape, bits, zero) in enumerate([((8, 16), 8, False), ((4, 6), 4, False), ((3, 5), 8, True)]):
+        x = f32(rng, shape)
+        if zero:
+            x[:] = 0
+        g = f32(rng, shape)
+        cases.append(record32(f"fake-quant-act-{i}-{bits}bit", "fake_quant_act", x, {"bits": bits},
+                              {"upstream": g}, lambda xs: (fq_act(xs, bits) * torch.tensor(g)).sum()))
+    # Dense weights in burn's [in, out] layout (channel axis 1), one all-zero channel; conv
+    # weights [out, in, 3, 3] (axis 0).
+    for i, (shape, bits, axis) in enumerate([((12, 5), 8, 1), ((7, 3), 2, 1), ((4, 2, 3, 3), 8, 0),
+                                             ((3, 1, 3, 3), 4, 0)]):
+        w = f32(rng, shape, 0.2)
+        if i == 0:
+            w[:, 2] = 0
+        g = f32(rng, shape)
+        kind = "fake_quant_dense" if len(shape) == 2 else "fake_quant_conv"
+        cases.append(record32(f"{kind}-{i}-{bits}bit", kind, w, {"bits": bits}, {"upstream": g},
+                              lambda ws: (fq_weight(ws, bits, axis) * torch.tensor(g)).sum()))
+    # Quantization-aware distillation: Hinton's loss on fq_act(x) @ fq_weight(W) + b, with respect
+    # to the layer input x (non-negative, as after a ReLU), extreme teacher logits included.
+    for i, (b, d, bits, alpha, tau, scale) in enumerate([(8, 20, 8, 0.5, 4.0, 3.0), (1, 6, 4, 0.1, 2.0, 3.0),
+                                                        (16, 12, 8, 0.0, 20.0, 50.0)]):
+        x = np.abs(f32(rng, (b, d)))
+        w, bias = f32(rng, (d, 10), 0.5), f32(rng, (10,), 0.1)
+        t = np.clip(f32(rng, (b, 10), scale), -50, 50).astype(np.float32)
+        y = rng.integers(0, 10, b)
+        cases.append(record32(f"qat-hinton-{i}-b{b}-{bits}bit", "qat_hinton", x,
+                              {"bits": bits, "alpha": alpha, "tau": tau},
+                              {"teacher": t, "labels": y.astype(np.float32), "weight": w, "bias": bias},
+                              lambda xs: hinton(fq_act(xs, bits) @ fq_weight(torch.tensor(w), bits, 1)
+                                                + torch.tensor(bias), torch.tensor(t), torch.tensor(y),
+                                                alpha, tau)))
     out = pathlib.Path(__file__).with_name("zoo.json")
     out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
     print(f"wrote {len(cases)} cases to {out}")

@@ -1,0 +1,357 @@
+//! A real integer network: int-b weights, uint-b activations, i32 accumulators.
+//!
+//! Each layer stores its weights as signed codes with one scale per output channel, its bias as
+//! i32 in units of `input_scale · weight_scale[c]`, and the static scale of its input, calibrated
+//! on training images. A layer quantizes its input to unsigned codes, multiplies and accumulates
+//! in i32, and rescales the sum to floats (then ReLU, and pooling after a conv), as integer
+//! inference engines do; the last layer's rescaled sums are the logits.
+//!
+//! The file is safetensors with `format` = [`INT8_FORMAT`]: `layers.{i}.weight` (I8, PyTorch's
+//! layout), `layers.{i}.weight_scale` (F32 `[out]`), `layers.{i}.bias` (I32 `[out]`) and
+//! `layers.{i}.input_scale` (F32 `[1]`), with `spec` and `bits` in the metadata.
+
+use std::collections::HashMap;
+
+use safetensors::{Dtype, SafeTensors};
+
+use super::weights::{open, read_tensor, transpose};
+use super::ModelSpec;
+use crate::data::PIXELS;
+use crate::distill::{act_levels, weight_levels, BITS_RANGE};
+use crate::{err, Result};
+
+/// The `format` metadata value of integer weight files.
+pub const INT8_FORMAT: &str = "distill-lab-int8/1";
+
+/// One quantized layer (conv `[out, in, 3, 3]` or dense `[out, in]`).
+#[derive(Debug, Clone, PartialEq)]
+struct Layer {
+    shape: Vec<usize>,
+    weight: Vec<i8>,
+    weight_scale: Vec<f32>,
+    bias: Vec<i32>,
+    input_scale: f32,
+}
+
+/// A network with integer weights and activations; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantNet {
+    spec: ModelSpec,
+    bits: u32,
+    layers: Vec<Layer>,
+}
+
+fn check_bits(bits: u32) -> Result<()> {
+    let (lo, hi) = BITS_RANGE;
+    match (lo..=hi).contains(&bits) {
+        true => Ok(()),
+        false => Err(err!(
+            "bits = {bits} is out of range: expected an integer in {lo}..={hi}"
+        )),
+    }
+}
+
+/// Codes of `x` at `scale`, as the fake quantizer rounds them (half to even).
+fn code(x: f32, inv_scale: f32, lo: f32, hi: f32) -> i32 {
+    (x * inv_scale).round_ties_even().clamp(lo, hi) as i32
+}
+
+impl Layer {
+    fn outputs(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// The layer on one example's input (`[in]`, or `[c, h, w]` for a conv), before ReLU.
+    fn apply(&self, input: &[f32], bits: u32) -> Vec<f32> {
+        let inv = 1.0 / self.input_scale;
+        let codes: Vec<i32> = input
+            .iter()
+            .map(|&x| code(x, inv, 0.0, act_levels(bits)))
+            .collect();
+        let rescale = |o: usize, acc: i32| acc as f32 * (self.input_scale * self.weight_scale[o]);
+        if self.shape.len() == 2 {
+            let fan_in = self.shape[1];
+            return (0..self.outputs())
+                .map(|o| {
+                    let row = &self.weight[o * fan_in..(o + 1) * fan_in];
+                    let dot: i32 = row.iter().zip(&codes).map(|(&w, &a)| w as i32 * a).sum();
+                    rescale(o, dot + self.bias[o])
+                })
+                .collect();
+        }
+        // 3×3 conv, stride 1, zero padding 1, on a square map.
+        let c_in = self.shape[1];
+        let side = ((codes.len() / c_in) as f64).sqrt() as usize;
+        let mut out = vec![0.0; self.outputs() * side * side];
+        for o in 0..self.outputs() {
+            for y in 0..side {
+                for x in 0..side {
+                    let mut acc = self.bias[o];
+                    for c in 0..c_in {
+                        for ky in 0..3 {
+                            let yy = y + ky;
+                            if yy < 1 || yy > side {
+                                continue;
+                            }
+                            for kx in 0..3 {
+                                let xx = x + kx;
+                                if xx < 1 || xx > side {
+                                    continue;
+                                }
+                                let w = self.weight[((o * c_in + c) * 3 + ky) * 3 + kx];
+                                acc += w as i32 * codes[(c * side + yy - 1) * side + xx - 1];
+                            }
+                        }
+                    }
+                    out[(o * side + y) * side + x] = rescale(o, acc);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// ReLU, then for a conv's output `[c, side, side]` a 2×2 max-pool with stride 2.
+fn activate(mut v: Vec<f32>, conv: Option<usize>) -> Vec<f32> {
+    v.iter_mut().for_each(|x| *x = x.max(0.0));
+    let Some(channels) = conv else { return v };
+    let side = ((v.len() / channels) as f64).sqrt() as usize;
+    let half = side / 2;
+    let mut out = Vec::with_capacity(channels * half * half);
+    for c in 0..channels {
+        for y in 0..half {
+            for x in 0..half {
+                let at = |dy: usize, dx: usize| v[(c * side + 2 * y + dy) * side + 2 * x + dx];
+                out.push(at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1)));
+            }
+        }
+    }
+    out
+}
+
+impl QuantNet {
+    /// Quantizes host weights (one `(weight, bias)` pair per layer of
+    /// [`ModelSpec::layer_shapes`], burn's layout) to `bits` bits, calibrating each layer's input
+    /// scale as the largest input it sees on `calibration` (`n · 784` grey levels; training
+    /// images, never the test set).
+    pub fn quantize(
+        spec: &ModelSpec,
+        host: &[(Vec<f32>, Vec<f32>)],
+        bits: u32,
+        calibration: &[u8],
+    ) -> Result<Self> {
+        check_bits(bits)?;
+        let shapes = spec.layer_shapes();
+        if host.len() != shapes.len() || calibration.is_empty() {
+            return Err(err!(
+                "quantize: {} layers of weights for a {spec} and {} calibration images",
+                host.len(),
+                calibration.len() / PIXELS
+            ));
+        }
+        let levels = weight_levels(bits);
+        let mut acts: Vec<Vec<f32>> = calibration
+            .chunks_exact(PIXELS)
+            .map(|img| img.iter().map(|&p| f32::from(p) / 255.0).collect())
+            .collect();
+        let mut layers = Vec::new();
+        for ((w, b), (shape, _)) in host.iter().zip(shapes) {
+            // PyTorch's layout: dense weights become [out, in].
+            let (shape, w) = match shape.len() {
+                2 => (vec![shape[1], shape[0]], transpose(w, shape[0], shape[1])),
+                _ => (shape, w.clone()),
+            };
+            let per_out = w.len() / shape[0];
+            let max_in = acts.iter().flatten().fold(0.0f32, |m, &x| m.max(x));
+            let input_scale = (max_in / act_levels(bits)).max(f32::EPSILON);
+            let mut weight = Vec::with_capacity(w.len());
+            let mut weight_scale = Vec::with_capacity(shape[0]);
+            let mut bias = Vec::with_capacity(shape[0]);
+            for (o, row) in w.chunks_exact(per_out).enumerate() {
+                let max = row.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
+                let scale = (max / levels).max(f32::EPSILON);
+                weight.extend(row.iter().map(|&x| code(x, 1.0 / scale, -levels, levels) as i8));
+                weight_scale.push(scale);
+                let b = (b[o] as f64 / (input_scale as f64 * scale as f64)).round_ties_even();
+                bias.push(b.clamp(i32::MIN as f64, i32::MAX as f64) as i32);
+            }
+            let layer = Layer {
+                shape,
+                weight,
+                weight_scale,
+                bias,
+                input_scale,
+            };
+            let conv = (layer.shape.len() == 4).then(|| layer.outputs());
+            acts = acts
+                .iter()
+                .map(|a| activate(layer.apply(a, bits), conv))
+                .collect();
+            layers.push(layer);
+        }
+        Ok(Self {
+            spec: spec.clone(),
+            bits,
+            layers,
+        })
+    }
+
+    /// The architecture.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Bits per weight and activation.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// Logits for `images` (`n · 784` grey levels), `[n, 10]` row-major.
+    pub fn logits(&self, images: &[u8]) -> Vec<f32> {
+        let last = self.layers.len() - 1;
+        images
+            .chunks_exact(PIXELS)
+            .flat_map(|img| {
+                let mut a: Vec<f32> = img.iter().map(|&p| f32::from(p) / 255.0).collect();
+                for (i, layer) in self.layers.iter().enumerate() {
+                    a = layer.apply(&a, self.bits);
+                    if i < last {
+                        let conv = (layer.shape.len() == 4).then(|| layer.outputs());
+                        a = activate(a, conv);
+                    }
+                }
+                a
+            })
+            .collect()
+    }
+
+    /// The weights as floats again (`code · scale`), one `(weight, bias)` pair per layer in
+    /// burn's layout, for [`super::Net::from_host`].
+    pub fn dequantize(&self) -> Vec<(Vec<f32>, Vec<f32>)> {
+        self.layers
+            .iter()
+            .map(|l| {
+                let per_out = l.weight.len() / l.outputs();
+                let w: Vec<f32> = l
+                    .weight
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &q)| q as f32 * l.weight_scale[i / per_out])
+                    .collect();
+                let b = (0..l.outputs())
+                    .map(|o| l.bias[o] as f32 * l.input_scale * l.weight_scale[o])
+                    .collect();
+                match l.shape.len() {
+                    2 => (transpose(&w, l.shape[0], l.shape[1]), b),
+                    _ => (w, b),
+                }
+            })
+            .collect()
+    }
+
+    /// The safetensors file (see the module docs), with extra metadata.
+    pub fn to_bytes(&self, extra: &[(&str, String)]) -> Result<Vec<u8>> {
+        let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+            let weight = l.weight.iter().map(|&q| q as u8).collect();
+            let bias = l.bias.iter().flat_map(|x| x.to_le_bytes()).collect();
+            let n = l.outputs();
+            tensors.push((format!("layers.{i}.weight"), Dtype::I8, l.shape.clone(), weight));
+            tensors.push((format!("layers.{i}.weight_scale"), Dtype::F32, vec![n], f32s(&l.weight_scale)));
+            tensors.push((format!("layers.{i}.bias"), Dtype::I32, vec![n], bias));
+            tensors.push((format!("layers.{i}.input_scale"), Dtype::F32, vec![1], f32s(&[l.input_scale])));
+        }
+        let views = tensors
+            .iter()
+            .map(|(n, dt, s, d)| {
+                safetensors::tensor::TensorView::new(*dt, s.clone(), d).map(|v| (n.clone(), v))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| err!("serialising int8 weights: {e}"))?;
+        let mut meta: HashMap<String, String> = HashMap::new();
+        meta.insert("format".into(), INT8_FORMAT.into());
+        meta.insert("spec".into(), self.spec.to_string());
+        meta.insert("bits".into(), self.bits.to_string());
+        for (k, v) in extra {
+            meta.insert((*k).into(), v.clone());
+        }
+        safetensors::serialize(views, Some(meta)).map_err(|e| err!("serialising int8 weights: {e}"))
+    }
+
+    /// Reads a file written by [`QuantNet::to_bytes`], checking every tensor's dtype, shape and
+    /// range.
+    pub fn from_bytes(file: &str, bytes: &[u8]) -> Result<Self> {
+        let (st, meta) = open(file, bytes, INT8_FORMAT)?;
+        let get = |k: &str| meta.get(k).ok_or_else(|| err!("{file}: no '{k}' metadata"));
+        let spec = ModelSpec::parse(get("spec")?).map_err(|e| e.context(file))?;
+        let bits: u32 = get("bits")?
+            .parse()
+            .map_err(|_| err!("{file}: 'bits' metadata is not an integer"))?;
+        check_bits(bits).map_err(|e| e.context(file))?;
+        let levels = weight_levels(bits) as i8;
+        let mut layers = Vec::new();
+        for (i, (shape, n)) in spec.layer_shapes().into_iter().enumerate() {
+            let shape = match shape.len() {
+                2 => vec![shape[1], shape[0]],
+                _ => shape,
+            };
+            let weight: Vec<i8> = raw(file, &st, &format!("layers.{i}.weight"), Dtype::I8, &shape)?
+                .iter()
+                .map(|&b| b as i8)
+                .collect();
+            if let Some(q) = weight.iter().find(|q| q.abs() > levels) {
+                return Err(err!(
+                    "{file}: layers.{i}.weight holds {q}, outside ±{levels} for {bits} bits"
+                ));
+            }
+            let weight_scale =
+                read_tensor(file, &st, &format!("layers.{i}.weight_scale"), Dtype::F32, &[n])?;
+            let input_scale =
+                read_tensor(file, &st, &format!("layers.{i}.input_scale"), Dtype::F32, &[1])?[0];
+            if weight_scale.iter().chain([&input_scale]).any(|&s| s <= 0.0) {
+                return Err(err!("{file}: layer {i} has a scale that is not positive"));
+            }
+            let bias = raw(file, &st, &format!("layers.{i}.bias"), Dtype::I32, &[n])?
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            layers.push(Layer {
+                shape,
+                weight,
+                weight_scale,
+                bias,
+                input_scale,
+            });
+        }
+        if st.len() != 4 * layers.len() {
+            return Err(err!(
+                "{file}: {} tensors, expected {} for a {spec}",
+                st.len(),
+                4 * layers.len()
+            ));
+        }
+        Ok(Self { spec, bits, layers })
+    }
+}
+
+/// The bytes of tensor `key`, checking its dtype and shape.
+fn raw<'a>(
+    file: &str,
+    st: &SafeTensors<'a>,
+    key: &str,
+    dtype: Dtype,
+    shape: &[usize],
+) -> Result<&'a [u8]> {
+    let t = st
+        .tensor(key)
+        .map_err(|_| err!("{file}: tensor '{key}' is missing"))?;
+    if t.dtype() != dtype || t.shape() != shape {
+        return Err(err!(
+            "{file}: tensor '{key}' is {:?} {:?}, expected {dtype:?} {shape:?}",
+            t.dtype(),
+            t.shape()
+        ));
+    }
+    Ok(t.data())
+}
