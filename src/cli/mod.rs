@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use distill_lab::backend::{cpu_device, wgpu_device, BackendKind};
+use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
-use distill_lab::model::{load_logits, load_weights, TeacherLogits};
-use distill_lab::train::{Method, Schedule, TrainConfig};
+use distill_lab::model::{load_logits, load_weights, save_weights, TeacherLogits};
+use distill_lab::train::{evaluate_logits, Method, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
@@ -118,13 +118,17 @@ struct DistillArgs {
     hard: bool,
     #[command(flatten)]
     method: MethodArgs,
+    /// After training, quantize the student to --bits (after qat, or post-training otherwise),
+    /// report its test accuracy and write the integer network here.
+    #[arg(long)]
+    int8: Option<PathBuf>,
 }
 
 /// The distillation method and its settings.
 #[derive(Args, Clone)]
 pub struct MethodArgs {
     /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
-    /// (CNN students) or rkd.
+    /// (CNN students), rkd or qat (Hinton's loss, student fake-quantized to --bits).
     #[arg(long, default_value = "hinton")]
     method: String,
     /// DKD: weight of the target-class term.
@@ -151,6 +155,9 @@ pub struct MethodArgs {
     /// Per-example τ giving the teacher's softened output this many bits of entropy (hinton).
     #[arg(long)]
     target_entropy: Option<f32>,
+    /// Quantization-aware distillation (qat) and --int8: bits per weight and activation (2..=8).
+    #[arg(long, default_value_t = 8)]
+    bits: u32,
 }
 
 impl MethodArgs {
@@ -171,6 +178,7 @@ impl MethodArgs {
             alpha_end: self.alpha_end,
             tau_end: self.tau_end,
             target_entropy: self.target_entropy,
+            bits: self.bits,
             ..base
         })
     }
@@ -269,7 +277,25 @@ fn distill(a: DistillArgs) -> Result<()> {
     };
     let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
     attach_teacher_net(&mut run)?;
-    run_loop::run_to_end(&mut run, backend)?;
+    let summary = run_loop::run_to_end(&mut run, backend)?;
+    if let Some(path) = a.int8 {
+        let q = block_on(run.quantize(run.config().bits))?;
+        let test = &run.data().test;
+        let eval = evaluate_logits(run.step(), &q.logits(&test.images), &test.labels);
+        let bytes = q.to_bytes(&[])?;
+        let float = block_on(save_weights(run.model(), run.spec(), &[]))?;
+        std::fs::write(&path, &bytes).map_err(|e| err!("{}: {e}", path.display()))?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "event": "int8", "bits": q.bits(), "path": path,
+                "quantizationAware": run.fake_quant_bits().is_some(),
+                "testAccuracy": eval.test_accuracy, "testErrors": eval.test_errors,
+                "trainedTestAccuracy": summary.last.test_accuracy,
+                "bytes": bytes.len(), "floatBytes": float.len(),
+            })
+        );
+    }
     Ok(())
 }
 

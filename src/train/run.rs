@@ -162,6 +162,11 @@ impl Run {
         &self.model.net
     }
 
+    /// The dataset it trains on.
+    pub fn data(&self) -> &Arc<Dataset> {
+        &self.data
+    }
+
     /// The name of the dataset it trains on.
     pub fn dataset_name(&self) -> &'static str {
         self.data.kind.name()

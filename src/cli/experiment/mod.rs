@@ -1,6 +1,6 @@
 //! `experiment methods`: every distillation method on the same student and budget, several
 //! seeds, mean ± std; printed as a table and saved as JSON under `results/`. The chains of
-//! students (born-again, teacher assistant) are in [`chains`].
+//! students (born-again, teacher assistant) are in [`chains`], quantization in [`quant`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,8 +16,10 @@ use distill_lab::{err, Result};
 use serde_json::json;
 
 mod chains;
+mod quant;
 
 use chains::{born_again_table, ta_chain_table, BornAgainArgs, TaChainArgs};
+use quant::{qat_table, QatArgs};
 
 use super::{attach_teacher_net, load_teachers};
 
@@ -29,6 +31,8 @@ pub enum Experiment {
     BornAgain(BornAgainArgs),
     /// Teacher → assistant → small student versus teacher → small student directly.
     TaChain(TaChainArgs),
+    /// Quantization-aware distillation versus post-training quantization, with and without KD.
+    Qat(QatArgs),
 }
 
 #[derive(Args)]
@@ -183,6 +187,7 @@ pub fn run(e: Experiment) -> Result<()> {
         Experiment::Methods(a) => methods(a),
         Experiment::BornAgain(b) => born_again_table(b),
         Experiment::TaChain(t) => ta_chain_table(t),
+        Experiment::Qat(q) => qat_table(q),
     }
 }
 
