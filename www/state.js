@@ -29,8 +29,10 @@ export const SCHEMA = Object.freeze({
   // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
   method: {
     type: 'enum', default: 'hinton', label: 'method', config: 'method',
-    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd'],
+    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd', 'qat'],
   },
+  // Quantization-aware KD: bits of the student's weights and activations.
+  bits: { type: 'int', min: 2, max: 8, default: 8, label: 'bits', config: 'bits' },
   // mlp: hidden = dense widths; cnn: hidden = channels of the two conv blocks and the dense width (e.g. 8,16,64).
   arch: { type: 'enum', values: ['mlp', 'cnn'], default: 'mlp', label: 'student type', config: 'arch' },
   dkdb: { type: 'float', min: 0, max: 100, default: 8, label: 'DKD β', config: 'dkdBeta' },

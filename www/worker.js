@@ -56,6 +56,7 @@ const ASK = {
   report: (l, a) => l.report(a.which),
   teacherReport: (l) => l.teacherReport(),
   exportWeights: (l, a) => l.exportWeights(a.which),
+  exportInt8: (l, a) => l.exportInt8(a.which, a.bits),
 };
 
 async function ask(msg) {
@@ -223,12 +224,16 @@ async function evaluate(run, stats) {
   return e;
 }
 
-/** The end-of-run table: one report per student (with its own training time) and the teacher's. */
+/**
+ * The end-of-run table: one report per student (with its own training time) and the teacher's; after
+ * quantization-aware KD, each student as an integer network too (the twin quantized after training).
+ */
 async function finalReports(run, stats) {
   const students = {};
   for (const which of run.students) {
     students[which] = await withLab((l) => l.report(which));
     students[which].trainSeconds = stats.ms[which] / 1000;
+    if (run.config.method === 'qat') students[which].int8 = await withLab((l) => l.quantize(which, run.config.bits));
   }
   const teacher = await withLab((l) => l.teacherReport());
   return { students, teacher };

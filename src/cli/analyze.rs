@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use distill_lab::analysis::{compare, similarity};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
-use distill_lab::model::{load_weights, TeacherLogits};
+use distill_lab::model::{file_format, load_weights, QuantNet, TeacherLogits, INT8_FORMAT};
 use distill_lab::train::{predict, Method};
 use distill_lab::{err, Result};
 use serde_json::json;
@@ -58,7 +58,7 @@ pub enum Analysis {
 pub struct EvaluateArgs {
     #[command(flatten)]
     source: Source,
-    /// Student weights (safetensors, e.g. exported from the page).
+    /// Student weights (safetensors, e.g. exported from the page; float or integer).
     #[arg(long)]
     weights: PathBuf,
 }
@@ -118,14 +118,29 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
     let (data, logits) = a.source.load()?;
     let device = cpu_device();
     let file = a.weights.display().to_string();
-    let (spec, net, _) = load_weights(&file, &read(&a.weights)?, None, &device)?;
-    let student = block_on(predict(&net, &data.test.images, &device))?;
+    let bytes = read(&a.weights)?;
+    // An integer network (exported after quantization) or float weights.
+    let (spec, bits, student) = match file_format(&bytes).as_deref() {
+        Some(INT8_FORMAT) => {
+            let q = QuantNet::from_bytes(&file, &bytes)?;
+            (q.spec().clone(), Some(q.bits()), q.logits(&data.test.images))
+        }
+        _ => {
+            let (spec, net, _) = load_weights(&file, &bytes, None, &device)?;
+            let logits = block_on(predict(&net, &data.test.images, &device))?;
+            (spec, None, logits)
+        }
+    };
     let report = compare(&student, &logits.test, &data.test.labels);
     if a.source.json {
-        println!("{}", json!({"spec": spec.to_string(), "report": report}));
-    } else {
         println!(
-            "{spec}: test accuracy {:.2} % ({} errors of {}), agreement with the teacher {:.2} %, \
+            "{}",
+            json!({"spec": spec.to_string(), "bits": bits, "report": report})
+        );
+    } else {
+        let kind = bits.map(|b| format!(" (int{b})")).unwrap_or_default();
+        println!(
+            "{spec}{kind}: test accuracy {:.2} % ({} errors of {}), agreement with the teacher {:.2} %, \
              mean KL(teacher ‖ student) {:.4}, ECE {:.4}",
             100.0 * report.test_accuracy,
             report.test_errors,

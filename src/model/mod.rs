@@ -11,4 +11,4 @@ pub use logits::{argmax, load_logits, save_logits, TeacherLogits};
 pub use net::{read_f32, Features, Net};
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::ModelSpec;
-pub use weights::{load_weights, save_weights, WEIGHTS_FORMAT};
+pub use weights::{file_format, load_weights, save_weights, WEIGHTS_FORMAT};

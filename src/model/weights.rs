@@ -104,6 +104,13 @@ pub(crate) fn read_tensor(
     Ok(values)
 }
 
+/// The `format` metadata of a safetensors file, if it has one (to tell float weights from
+/// integer networks before parsing either).
+pub fn file_format(bytes: &[u8]) -> Option<String> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).ok()?;
+    meta.metadata().as_ref()?.get("format").cloned()
+}
+
 /// Parses safetensors bytes and their metadata, checking the `format` tag.
 pub(crate) fn open<'a>(
     file: &str,

@@ -46,7 +46,7 @@ struct PageConfig {
     train_limit: usize,
     /// Also train the hard-label twin (the race).
     race: bool,
-    /// The distillation method (`hinton`, `dkd`, `multi-average`, `multi-confidence`).
+    /// The distillation method ([`Method::name`]).
     method: String,
     /// DKD's non-target weight β.
     dkd_beta: f32,
@@ -58,6 +58,8 @@ struct PageConfig {
     target_entropy: Option<f32>,
     /// `mlp` (hidden = dense widths) or `cnn` (hidden = two conv channels and a dense width).
     arch: String,
+    /// Quantization-aware distillation: bits of weights and activations.
+    bits: u32,
 }
 
 impl Default for PageConfig {
@@ -80,6 +82,7 @@ impl Default for PageConfig {
             tau_end: None,
             target_entropy: None,
             arch: "mlp".into(),
+            bits: d.bits,
         }
     }
 }
@@ -247,6 +250,7 @@ impl Lab {
             ramp: page.ramp,
             tau_end: page.tau_end,
             target_entropy: page.target_entropy,
+            bits: page.bits,
             ..TrainConfig::default()
         };
         let data = self

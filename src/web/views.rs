@@ -1,5 +1,5 @@
 //! The teaching views' queries: temperature explorer, dark-knowledge matrix, why τ², the race
-//! table, confusion matrices and export. Each is a thin call into `analysis`.
+//! table, confusion matrices, integer students and export. Each is a thin call into the core.
 
 use burn::tensor::{Tensor, TensorData};
 use serde_json::json;
@@ -9,8 +9,8 @@ use super::{js_err, to_js, Lab};
 use crate::analysis::{compare, gallery, log_spaced, similarity, soft_gradient_norms};
 use crate::backend::cpu_device;
 use crate::data::{mnist_like, PIXELS};
-use crate::model::{save_weights, ModelSpec, Net};
-use crate::train::predict;
+use crate::model::{save_weights, ModelSpec, Net, QuantNet};
+use crate::train::{evaluate_logits, predict, Run};
 
 /// The fixed batch of the "why τ²" plot: the first training examples.
 const GRADIENT_BATCH: usize = 256;
@@ -176,9 +176,43 @@ impl Lab {
             .map_err(js_err)?;
         Ok(bytes(&file))
     }
+
+    /// The student `which` as an integer network of `bits` bits (the end of a quantization-aware
+    /// run, else post-training quantization), on the test set:
+    /// `{bits, quantizationAware, testAccuracy, testErrors, bytes, floatBytes}`.
+    pub async fn quantize(&self, which: &str, bits: u32) -> Result<JsValue, JsError> {
+        let (run, q) = self.integer(which, bits).await?;
+        let test = &run.data().test;
+        let eval = evaluate_logits(run.step(), &q.logits(&test.images), &test.labels);
+        let file = q.to_bytes(&[]).map_err(js_err)?;
+        let float = save_weights(run.model(), run.spec(), &[])
+            .await
+            .map_err(js_err)?;
+        to_js(&json!({
+            "bits": bits, "quantizationAware": run.fake_quant_bits().is_some(),
+            "testAccuracy": eval.test_accuracy, "testErrors": eval.test_errors,
+            "bytes": file.len(), "floatBytes": float.len(),
+        }))
+    }
+
+    /// The integer network of [`Lab::quantize`] as a safetensors file.
+    #[wasm_bindgen(js_name = exportInt8)]
+    pub async fn export_int8(&self, which: &str, bits: u32) -> Result<js_sys::Uint8Array, JsError> {
+        let (run, q) = self.integer(which, bits).await?;
+        let extra = [
+            ("dataset", run.dataset_name().to_string()),
+            ("role", format!("{which} student")),
+        ];
+        Ok(bytes(&q.to_bytes(&extra).map_err(js_err)?))
+    }
 }
 
 impl Lab {
+    async fn integer(&self, which: &str, bits: u32) -> Result<(&Run, QuantNet), JsError> {
+        let run = self.run(which)?;
+        Ok((run, run.quantize(bits).await.map_err(js_err)?))
+    }
+
     async fn inspect(
         &self,
         image: Vec<u8>,

@@ -21,6 +21,10 @@ const TEXT = {
     'student (student type CNN, widths like 8,16,64).',
   rkd: 'Relational KD (Park et al. 2019): the student matches the teacher\u2019s distances between the examples of a ' +
     'batch and the angles between them (last hidden layers), L = α·CE + (1−α)·(25·L_dist + 50·L_angle).',
+  qat: 'Quantization-aware distillation (Jacob et al. 2018 with Hinton\u2019s loss): every weight and every layer input ' +
+    'passes through q(x) = s·clamp(round(x/s)) at the chosen bits while the student learns, the gradient going straight ' +
+    'through the rounding. At the end the student becomes a real integer network (int weights per channel, uint ' +
+    'activations, i32 sums), ¼ of the float file; the hard-label twin is quantized after training for comparison.',
 };
 
 /** @param {HTMLFormElement} form @param {import('../state.js').State} state */

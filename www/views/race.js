@@ -1,5 +1,6 @@
-// The race's final table (teacher, distilled student, hard-label twin), the fingerprints that show both students
-// started alike, the confusion matrices, and the exports (JSON, CSV, safetensors).
+// The race's final table (teacher, distilled student, hard-label twin), the integer students after
+// quantization-aware KD, the fingerprints that show both students started alike, the confusion matrices, and the
+// exports (JSON, CSV, safetensors).
 
 import { createHeatmap } from './heatmap.js';
 import { downloadJSON, downloadCSV, downloadBytes } from '../download.js';
@@ -7,6 +8,19 @@ import { downloadJSON, downloadCSV, downloadBytes } from '../download.js';
 const $ = (id) => document.getElementById(id);
 const ROWS = [['teacher', 'Teacher'], ['distilled', 'Distilled student'], ['baseline', 'Hard-label student']];
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
+
+/** A table row: the first cell a row header, the rest data cells. */
+function tableRow(model, cells) {
+  const tr = document.createElement('tr');
+  tr.dataset.model = model;
+  cells.forEach((text, i) => {
+    const td = document.createElement(i === 0 ? 'th' : 'td');
+    if (i === 0) td.scope = 'row';
+    td.textContent = text;
+    tr.append(td);
+  });
+  return tr;
+}
 
 /** @param {{ask, onError: (text: string) => void, describe: () => object}} deps describe: settings and link of the run */
 export function createRace({ ask, onError, describe }) {
@@ -35,23 +49,29 @@ export function createRace({ ask, onError, describe }) {
   function renderTable() {
     const body = $('race-table').querySelector('tbody');
     body.replaceChildren(...rows().slice(1).map((r) => {
-      const tr = document.createElement('tr');
-      tr.dataset.model = r[0];
       const cells = [ROWS.find(([k]) => k === r[0])[1], pct(r[1]), String(r[2]), pct(r[3]), r[4].toFixed(4), r[5].toFixed(4),
         r[6] == null ? '–' : `${r[6].toFixed(1)} s`];
-      cells.forEach((text, i) => {
-        const td = document.createElement(i === 0 ? 'th' : 'td');
-        if (i === 0) td.scope = 'row';
-        td.textContent = text;
-        tr.append(td);
-      });
-      return tr;
+      return tableRow(r[0], cells);
+    }));
+  }
+
+  /** The integer students after quantization-aware KD (hidden otherwise). */
+  function renderInt8() {
+    const int8 = ROWS.filter(([k]) => result?.students?.[k]?.int8).map(([k, name]) => [k, name, result.students[k]]);
+    $('int8-wrap').hidden = int8.length === 0;
+    $('export-int8').hidden = int8.length === 0;
+    $('int8-table').querySelector('tbody').replaceChildren(...int8.map(([key, name, s]) => {
+      const q = s.int8;
+      const how = q.quantizationAware ? 'quantization-aware' : 'post-training';
+      return tableRow(key, [`${name}, int${q.bits} (${how})`, pct(q.testAccuracy), String(q.testErrors),
+        pct(s.report.testAccuracy), `${(q.bytes / 1024).toFixed(1)} KB = ${((100 * q.bytes) / q.floatBytes).toFixed(1)}% of float`]);
     }));
   }
 
   function setExports(on) {
     for (const id of ['export-json', 'export-csv', 'export-distilled']) $(id).disabled = !on;
     $('export-baseline').disabled = !(on && result?.students?.baseline);
+    $('export-int8').disabled = !(on && result?.students?.distilled?.int8);
   }
 
   async function weights(which) {
@@ -67,6 +87,15 @@ export function createRace({ ask, onError, describe }) {
   $('export-csv').addEventListener('click', () => downloadCSV(rows(), 'distill-lab-results.csv'));
   $('export-distilled').addEventListener('click', () => weights('distilled'));
   $('export-baseline').addEventListener('click', () => weights('baseline'));
+  $('export-int8').addEventListener('click', async () => {
+    try {
+      const bits = result.students.distilled.int8.bits;
+      const bytes = await ask('exportInt8', { which: 'distilled', bits });
+      downloadBytes(bytes, `distill-lab-distilled-student-int${bits}.safetensors`);
+    } catch (e) {
+      onError(`export: ${e.message}`);
+    }
+  });
 
   return {
     onReady(classNames) {
@@ -81,6 +110,7 @@ export function createRace({ ask, onError, describe }) {
     show(done) {
       result = { teacher: done.teacher, students: done.students };
       renderTable();
+      renderInt8();
       for (const key of ['distilled', 'baseline']) {
         const s = done.students[key];
         if (s) cms[key].setData(s.report.confusion, { labels, scale: 'log', hideDiagonal: true });
@@ -99,6 +129,7 @@ export function createRace({ ask, onError, describe }) {
       result = null;
       history = [];
       $('race-table').querySelector('tbody').replaceChildren();
+      renderInt8();
       $('race-fingerprints').textContent = '';
       cms.distilled.clear();
       cms.baseline.clear();

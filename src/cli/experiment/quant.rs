@@ -91,15 +91,19 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
                 add(format!("{name} + post-training int{b}"), errors, bytes);
             }
         }
-        for &b in &bits {
-            let qat = TrainConfig {
-                method: Method::Qat,
-                bits: b,
-                ..config.clone()
-            };
-            let run = train(qat, &data, Some(teacher.clone()))?;
-            let (errors, bytes) = int_errors(&block_on(run.quantize(b))?, &data)?;
-            add(format!("quantization-aware KD, int{b}"), errors, bytes);
+        // α = 1 keeps only the hard-label term: quantization-aware training without the teacher.
+        for (name, alpha) in [("quantization-aware, hard labels", 1.0), ("quantization-aware KD", a.alpha)] {
+            for &b in &bits {
+                let qat = TrainConfig {
+                    method: Method::Qat,
+                    bits: b,
+                    alpha,
+                    ..config.clone()
+                };
+                let run = train(qat, &data, Some(teacher.clone()))?;
+                let (errors, bytes) = int_errors(&block_on(run.quantize(b))?, &data)?;
+                add(format!("{name}, int{b}"), errors, bytes);
+            }
         }
         eprintln!("seed {seed} done ({:.0} s)", started.elapsed().as_secs_f64());
     }
