@@ -177,3 +177,70 @@ fn experiment_methods_prints_a_table_and_writes_json() {
     assert_eq!(code, 2);
     assert!(err.contains("--seeds"), "{err}");
 }
+
+#[test]
+fn quantization_aware_distill_exports_an_integer_student_that_evaluate_reads() {
+    let dir = std::env::temp_dir().join(format!("distill-lab-int8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("student-int4.safetensors");
+    let (code, out, err) = cli(&[
+        "distill",
+        "--student",
+        "mlp:16",
+        "--method",
+        "qat",
+        "--bits",
+        "4",
+        "--epochs",
+        "2",
+        "--lr",
+        "0.003",
+        "--train-limit",
+        "1000",
+        "--int8",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let int8: serde_json::Value = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "int8")
+        .expect("an int8 line");
+    assert_eq!(int8["bits"], 4);
+    assert_eq!(int8["quantizationAware"], true);
+    let ratio = int8["bytes"].as_f64().unwrap() / int8["floatBytes"].as_f64().unwrap();
+    assert!(ratio < 0.27, "{ratio}");
+    assert!(int8["testAccuracy"].as_f64().unwrap() > 0.5, "{int8}");
+    // The file on disk, read back natively, predicts what the run reported.
+    let (code, out, err) = cli(&["evaluate", "--json", "--weights", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let eval: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(eval["bits"], 4);
+    assert_eq!(eval["report"]["testErrors"], int8["testErrors"]);
+    // experiment qat: float, post-training and quantization-aware rows at each bit width.
+    let (code, out, err) = cli(&[
+        "experiment",
+        "qat",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "500",
+        "--student",
+        "mlp:16",
+        "--bits",
+        "8,2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("quantization-aware KD, int2"), "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("qat-mnist.json")).unwrap()).unwrap();
+    assert_eq!(doc["rows"].as_array().unwrap().len(), 10);
+    std::fs::remove_dir_all(&dir).ok();
+    let (code, _, err) = cli(&["experiment", "qat", "--bits", "9"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("bits = 9"), "{err}");
+}

@@ -1,8 +1,9 @@
 // Shared set-up for the browser tests: the static server on a free port, Debian's Chromium through playwright-core
 // with a fresh profile, and a record of console errors, page errors and every request URL.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -11,6 +12,13 @@ import { startServer } from '../../tools/serve.mjs';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'artifacts');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CLI = join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/distill-lab/target'), 'debug', 'distill-lab');
+
+/** Runs the native CLI (built by `cargo build`; make test does) from the repository root; returns its stdout. */
+export function cli(args) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: build the CLI first (cargo build; make test does)`);
+  return execFileSync(CLI, args, { cwd: ROOT, encoding: 'utf8' });
+}
 
 const BASE_ARGS = [
   '--headless',

@@ -2,7 +2,8 @@
 // refused with a message, and the page stays usable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClean, launch, waitForState } from './helpers.mjs';
+import { readFile } from 'node:fs/promises';
+import { assertClean, cli, launch, waitForState } from './helpers.mjs';
 
 const BASE = '#dataset=mnist&hidden=32&alpha=0.5&tau=4&lr=0.003&batch=64&epochs=1&limit=3000&eval=0&race=off&seed=1';
 
@@ -66,4 +67,41 @@ test('a multi-teacher method on Fashion-MNIST is refused with a reason; the page
   assert.match(await page.textContent('#status'), /second teacher/);
   await page.selectOption('#in-method', 'hinton');
   assert.ok(await runOnce(page) >= 60);
+});
+
+test('quantization-aware KD in the page: integer students, their table and the int8 file', { timeout: 200_000 }, async (t) => {
+  const lab = await launch();
+  t.after(() => lab.close());
+  const { page } = lab;
+  await page.goto(lab.url + BASE.replace('race=off', 'race=on'));
+  await waitForState(page, 'ready', 120_000);
+  assert.equal(await page.isVisible('#in-bits'), false, 'bits show only for QAT');
+  await page.selectOption('#in-method', 'qat');
+  assert.match(await page.textContent('#method-info'), /Quantization-aware/);
+  await page.fill('#in-bits', '4');
+  await page.press('#in-bits', 'Tab');
+  assert.match(await page.evaluate(() => location.hash), /method=qat.*bits=4|bits=4.*method=qat/);
+  assert.ok(await runOnce(page) >= 50);
+  await page.waitForSelector('#int8-wrap:not([hidden])');
+  const rows = await page.$$eval('#int8-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  assert.match(rows[0][0], /Distilled student, int4 \(quantization-aware\)/);
+  assert.match(rows[1][0], /Hard-label student, int4 \(post-training\)/);
+  for (const r of rows) {
+    assert.ok(Number(r[1].replace('%', '')) > 30, r.join(' | '));
+    const share = Number(/= ([\d.]+)% of float/.exec(r[4])[1]);
+    assert.ok(share > 20 && share < 27, r[4]);
+  }
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-int8')]);
+  assert.equal(dl.suggestedFilename(), 'distill-lab-distilled-student-int4.safetensors');
+  const path = await dl.path();
+  const bytes = await readFile(path);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+  assert.equal(header.__metadata__.format, 'distill-lab-int8/1');
+  assert.equal(header['layers.0.weight'].dtype, 'I8');
+  // Read back natively, the integer student makes exactly the errors the page reported.
+  const native = JSON.parse(cli(['evaluate', '--dataset', 'mnist', '--json', '--weights', path]));
+  assert.equal(native.bits, 4);
+  assert.equal(native.report.testErrors, Number(rows[0][2]));
+  assertClean(assert, lab);
 });

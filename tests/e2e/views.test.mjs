@@ -3,20 +3,11 @@
 // and every export (JSON, CSV, PNG, safetensors read back natively). Each view leaves a screenshot in artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ARTIFACTS, ROOT, assertClean, copyToDocs, launch, waitForState } from './helpers.mjs';
+import { ARTIFACTS, assertClean, cli, copyToDocs, launch, waitForState } from './helpers.mjs';
 
-const CLI = join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/distill-lab/target'), 'debug', 'distill-lab');
 const RUN = '#dataset=mnist&hidden=64&alpha=0.5&tau=4&lr=0.003&batch=128&epochs=1&seed=3&eval=235&race=on&vtau=4';
-
-function cli(args) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: build the CLI first (cargo build; make test does)`);
-  return execFileSync(CLI, args, { cwd: ROOT, encoding: 'utf8' });
-}
 
 /** Clicks `selector`, which starts a download; returns the downloaded file's path (under artifacts/). */
 async function download(page, selector, name) {
