@@ -11,6 +11,7 @@ import { createWhy } from './views/why.js';
 import { createRace } from './views/race.js';
 import { createAsk } from './ask.js';
 import { createMethodInfo } from './views/method.js';
+import { createChains } from './views/chains.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -42,6 +43,12 @@ const race = createRace({
   ask,
   onError,
   describe: () => ({ link: location.href, settings: { ...state.values }, dataset: loadedDataset, backend: backendFlag }),
+});
+const chains = createChains({
+  state,
+  post: (msg) => worker.postMessage(msg),
+  onError,
+  teacherErrors: () => (teacherAccuracy == null ? null : Math.round((1 - teacherAccuracy) * 10000)),
 });
 const VIEW_KEYS = ['vtau', 'scale', 'diag', 'ex'];
 createMethodInfo(document.getElementById('controls'), state);
@@ -108,6 +115,7 @@ function load() {
   teacherAccuracy = null;
   clearRun();
   results.clearTeacher();
+  chains.clear();
   charts.setTeacher(null);
   status.resetBars(['data', 'teacher']);
   setPageState('loading', `Loading ${DATASET_NAMES[dataset]}…`);
@@ -168,6 +176,7 @@ function onStatus(msg) {
         dark.onReady(names);
         race.onReady(names);
         why.refresh();
+        chains.onReady();
       } else {
         explorer.refresh();
       }
@@ -204,6 +213,9 @@ function onStatus(msg) {
       break;
     case 'answer':
       ask.settle(msg);
+      break;
+    case 'chain':
+      chains.onMessage(msg);
       break;
     case 'paused': {
       const text = msg.reason && msg.reason !== 'paused' ? `Paused: ${msg.reason}` : 'Paused. Press Resume.';
@@ -285,7 +297,8 @@ window.addEventListener('hashchange', () => {
   controls.render();
 });
 
-const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(), ...race.canvases() });
+const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(),
+  chain: chains.canvas(), ...race.canvases() });
 for (const button of document.querySelectorAll('button.png')) {
   const name = button.dataset.png;
   button.setAttribute('aria-label', `download the ${name} chart as PNG`);

@@ -43,6 +43,10 @@ export const SCHEMA = Object.freeze({
   // race: also train the same student on hard labels only, from the same weights and batches.
   race: { type: 'bool', default: true, label: 'race a hard-label twin', config: 'race' },
   backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },
+  // Students teaching students (views/chains.js): born-again generations or the teacher-assistant comparison.
+  chain: { type: 'enum', values: ['born-again', 'ta-chain'], default: 'born-again', label: 'chain' },
+  gens: { type: 'int', min: 2, max: 5, default: 3, label: 'generations' },
+  assistant: { type: 'widths', default: [256, 256], label: 'assistant hidden widths' },
   // The teaching views: the temperature they show, the bar scale, the matrix diagonal, the inspected test example.
   vtau: { type: 'float', min: 0.5, max: 20, default: 4, label: 'view temperature' },
   scale: { type: 'enum', values: ['linear', 'log'], default: 'linear', label: 'bar scale' },

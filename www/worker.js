@@ -2,7 +2,7 @@
 // Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
 //
 // In:  init {preferGpu} | load {dataset} | start {config, runId} | pause | resume | reset
-//      | ask {id, what, args}: a query of the teaching views, see ASK
+//      | ask {id, what, args}: a query of the teaching views, see ASK | chain … | chainStop: see chain-runner.js
 // Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
 //      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
 //      and, tagged with the runId given to start so that the page can drop late ones from an older run:
@@ -13,6 +13,7 @@
 //      steps as the distilled student, chunk by chunk; each one's own training time is measured.
 
 import { fetchBytes, progressReporter } from './fetch.js';
+import { createChainRunner } from './chain-runner.js';
 
 const DATA_DIRS = { mnist: 'mnist', fashion: 'fashion-mnist' };
 const DATA_FILES = [
@@ -74,6 +75,7 @@ async function ask(msg) {
 const post = (msg) => self.postMessage(msg);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const messageOf = (e) => (e && e.message ? e.message : String(e));
+const chains = createChainRunner({ withLab, post, tick, messageOf });
 
 self.onmessage = (event) => {
   const msg = event.data || {};
@@ -102,10 +104,18 @@ self.onmessage = (event) => {
       // Queries do not wait for a queued load or start; they take turns with training chunks.
       ask(msg);
       return;
+    case 'chain':
+      if (!lab || !loaded) return post({ status: 'chain', id: msg.id, phase: 'error', message: 'the lab is still loading' });
+      chains.start(msg);
+      return;
+    case 'chainStop':
+      chains.stop();
+      return;
     case 'init':
       return enqueue(() => init(msg.preferGpu !== false));
     case 'load':
       stopRun();
+      chains.stop();
       return enqueue(() => load(msg.dataset));
     case 'start':
       pauseNext = false;

@@ -13,5 +13,7 @@ mod run;
 pub use config::{Method, Schedule, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
 pub use feature::{Student, HINT_STAGE};
-pub use generations::{born_again, teacher_assistant_chain, Generation};
+pub use generations::{
+    born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
+};
 pub use run::{predict, predict_with, race, ChunkReport, Run, CALIBRATION_IMAGES};

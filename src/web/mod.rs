@@ -2,6 +2,7 @@
 //! core; it converts errors to JS exceptions and results to plain JS objects. Training lives
 //! here; the teaching views' queries live in [`views`].
 
+mod chains;
 mod views;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use crate::backend::{cpu_device, webgpu_device, BackendKind};
 use crate::data::{Dataset, DatasetKind};
 use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
-use crate::train::{race, Method, Run, TrainConfig};
+use crate::train::{race, Chain, Method, Run, TrainConfig};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -87,6 +88,39 @@ impl Default for PageConfig {
     }
 }
 
+/// The page's settings as a [`TrainConfig`], and whether to race a hard-label twin; the error
+/// names an invalid field.
+fn train_config(config: JsValue) -> Result<(TrainConfig, bool), JsError> {
+    let page: PageConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
+    let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
+    if page.arch == "cnn" && widths.len() != 3 {
+        return Err(JsError::new(
+        "a CNN student needs three widths: the channels of its two conv blocks and its dense width, e.g. 8,16,64",
+        ));
+    }
+    let arch = if page.arch == "cnn" { "cnn" } else { "mlp" };
+    let config = TrainConfig {
+        student: format!("{arch}:{}", widths.join(",")),
+        alpha: page.alpha,
+        tau: page.tau,
+        lr: page.lr,
+        batch_size: page.batch_size,
+        epochs: page.epochs,
+        seed: page.seed,
+        eval_every: page.eval_every,
+        train_limit: page.train_limit,
+        method: Method::parse(&page.method).map_err(js_err)?,
+        dkd_beta: page.dkd_beta,
+        ramp: page.ramp,
+        tau_end: page.tau_end,
+        target_entropy: page.target_entropy,
+        bits: page.bits,
+        ..TrainConfig::default()
+    };
+    Ok((config, page.race))
+}
+
 /// One lab per worker: a device, the loaded dataset and teacher, and the current runs: the
 /// distilled student and, in a race, its hard-label twin.
 #[wasm_bindgen]
@@ -104,6 +138,8 @@ pub struct Lab {
     teacher_bytes: Vec<u8>,
     distilled: Option<Run>,
     baseline: Option<Run>,
+    /// A chain of students teaching students (born-again, teacher assistant), apart from the race.
+    chain: Option<Chain>,
 }
 
 #[wasm_bindgen]
@@ -142,6 +178,7 @@ impl Lab {
             teacher_bytes: Vec::new(),
             distilled: None,
             baseline: None,
+            chain: None,
         }
     }
 
@@ -226,33 +263,7 @@ impl Lab {
 
     /// Starts a new run with the page's settings; throws naming an invalid field.
     pub fn start(&mut self, config: JsValue) -> Result<(), JsError> {
-        let page: PageConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
-        let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
-        if page.arch == "cnn" && widths.len() != 3 {
-            return Err(JsError::new(
-                "a CNN student needs three widths: the channels of its two conv blocks and its dense width, e.g. 8,16,64",
-            ));
-        }
-        let arch = if page.arch == "cnn" { "cnn" } else { "mlp" };
-        let config = TrainConfig {
-            student: format!("{arch}:{}", widths.join(",")),
-            alpha: page.alpha,
-            tau: page.tau,
-            lr: page.lr,
-            batch_size: page.batch_size,
-            epochs: page.epochs,
-            seed: page.seed,
-            eval_every: page.eval_every,
-            train_limit: page.train_limit,
-            method: Method::parse(&page.method).map_err(js_err)?,
-            dkd_beta: page.dkd_beta,
-            ramp: page.ramp,
-            tau_end: page.tau_end,
-            target_entropy: page.target_entropy,
-            bits: page.bits,
-            ..TrainConfig::default()
-        };
+        let (config, race_twin) = train_config(config)?;
         let data = self
             .data
             .clone()
@@ -272,7 +283,7 @@ impl Lab {
             teachers.push(second);
         }
         let features = config.method.needs_teacher_net();
-        if page.race {
+        if race_twin {
             let (d, b) = race(config, data, teachers, &self.device).map_err(js_err)?;
             (self.distilled, self.baseline) = (Some(d), Some(b));
         } else {

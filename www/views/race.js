@@ -3,24 +3,12 @@
 // exports (JSON, CSV, safetensors).
 
 import { createHeatmap } from './heatmap.js';
+import { tableRow } from './table.js';
 import { downloadJSON, downloadCSV, downloadBytes } from '../download.js';
 
 const $ = (id) => document.getElementById(id);
 const ROWS = [['teacher', 'Teacher'], ['distilled', 'Distilled student'], ['baseline', 'Hard-label student']];
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
-
-/** A table row: the first cell a row header, the rest data cells. */
-function tableRow(model, cells) {
-  const tr = document.createElement('tr');
-  tr.dataset.model = model;
-  cells.forEach((text, i) => {
-    const td = document.createElement(i === 0 ? 'th' : 'td');
-    if (i === 0) td.scope = 'row';
-    td.textContent = text;
-    tr.append(td);
-  });
-  return tr;
-}
 
 /** @param {{ask, onError: (text: string) => void, describe: () => object}} deps describe: settings and link of the run */
 export function createRace({ ask, onError, describe }) {

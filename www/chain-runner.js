@@ -1,0 +1,56 @@
+// The worker's side of the chains (born-again generations, teacher assistant): trains the Lab's chain in chunks
+// through the shared Lab lock, so it interleaves with the race and the views' queries instead of blocking them.
+//
+// In:  chain {id, kind, config, generations, assistant} | chainStop
+// Out: chain {id, phase: 'start', stages} | {id, phase: 'progress', stage, stages, step, totalSteps, finishedStage}
+//      | {id, phase: 'done'} | {id, phase: 'error', message}
+
+/** Target wall time of one chunk, as for the race. */
+const CHUNK_MS = 75;
+
+/**
+ * @param {{withLab: (fn: (lab: any) => any) => Promise<any>, post: (msg: object) => void,
+ *          tick: () => Promise<void>, messageOf: (e: any) => string}} deps
+ */
+export function createChainRunner({ withLab, post, tick, messageOf }) {
+  let job = null; // {id, cancelled, ended}
+
+  async function loop(me, msg) {
+    const stages = await withLab((l) => l.chainStart(msg.kind, msg.config, msg.generations ?? 3, msg.assistant ?? '256,256'));
+    post({ status: 'chain', id: me.id, phase: 'start', stages });
+    let k = 1;
+    while (!me.cancelled) {
+      const t0 = performance.now();
+      const r = await withLab((l) => (me.cancelled ? null : l.chainSteps(k)));
+      if (!r) return;
+      const dt = performance.now() - t0;
+      // A chunk that ends a stage also evaluates it and computes its logits: do not let it shrink the next one.
+      if (!r.finishedStage && r.step > 0) k = Math.max(1, Math.min(k * 2, Math.round((k * CHUNK_MS) / Math.max(dt, 1))));
+      post({ status: 'chain', id: me.id, phase: 'progress', ...r });
+      if (r.finished) {
+        post({ status: 'chain', id: me.id, phase: 'done' });
+        return;
+      }
+      await tick();
+    }
+  }
+
+  function stop() {
+    if (!job) return Promise.resolve();
+    job.cancelled = true;
+    const ended = job.ended;
+    job = null;
+    return ended.then(() => withLab((l) => l.chainStop()));
+  }
+
+  return {
+    /** Starts a chain, after the previous one (if any) has stopped. */
+    async start(msg) {
+      await stop();
+      const me = { id: msg.id, cancelled: false, ended: null };
+      job = me;
+      me.ended = loop(me, msg).catch((e) => post({ status: 'chain', id: me.id, phase: 'error', message: messageOf(e) }));
+    },
+    stop,
+  };
+}
