@@ -38,13 +38,23 @@ fn the_integer_cnn_agrees_with_the_float_cnn() {
     let float = block_on(predict(&net, images, &cpu_device())).unwrap();
     let int = q.logits(images);
     let a = agreement(&float, &int);
-    eprintln!("int8 CNN agrees with float on {:.1} % of 500 test images", 100.0 * a);
+    eprintln!(
+        "int8 CNN agrees with float on {:.1} % of 500 test images",
+        100.0 * a
+    );
     assert!(a >= 0.99, "agreement {a}");
     // The dequantized weights are within half a step of the float ones.
     for ((w, _), (d, _)) in host.iter().zip(q.dequantize()) {
         let max = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        let worst = w.iter().zip(&d).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
-        assert!(worst <= max / 127.0 / 2.0 + 1e-6, "{worst} vs step {}", max / 127.0);
+        let worst = w
+            .iter()
+            .zip(&d)
+            .fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            worst <= max / 127.0 / 2.0 + 1e-6,
+            "{worst} vs step {}",
+            max / 127.0
+        );
     }
     // At 2 bits the same network is visibly worse: the test can tell bits apart.
     let q2 = QuantNet::quantize(&spec, &host, 2, &data.train.images[..200 * PIXELS]).unwrap();
@@ -63,10 +73,18 @@ fn int8_files_round_trip_and_bad_files_are_refused() {
     assert_eq!(back, q);
     let float = block_on(save_weights(&net, &spec, &[])).unwrap();
     let ratio = bytes.len() as f64 / float.len() as f64;
-    eprintln!("int8 {} bytes, float {} bytes: {ratio:.4}", bytes.len(), float.len());
+    eprintln!(
+        "int8 {} bytes, float {} bytes: {ratio:.4}",
+        bytes.len(),
+        float.len()
+    );
     assert!(ratio < 0.26, "{ratio}");
 
-    let err = |b: &[u8]| QuantNet::from_bytes("q.safetensors", b).unwrap_err().to_string();
+    let err = |b: &[u8]| {
+        QuantNet::from_bytes("q.safetensors", b)
+            .unwrap_err()
+            .to_string()
+    };
     assert!(err(&bytes[..bytes.len() / 2]).contains("not a valid safetensors"));
     assert!(err(&float).contains("format"));
     // A 4-bit file whose codes exceed ±7.
@@ -74,7 +92,9 @@ fn int8_files_round_trip_and_bad_files_are_refused() {
     let mut b4 = q4.to_bytes(&[]).unwrap();
     let len = u64::from_le_bytes(b4[..8].try_into().unwrap()) as usize;
     let header: serde_json::Value = serde_json::from_slice(&b4[8..8 + len]).unwrap();
-    let start = header["layers.0.weight"]["data_offsets"][0].as_u64().unwrap() as usize;
+    let start = header["layers.0.weight"]["data_offsets"][0]
+        .as_u64()
+        .unwrap() as usize;
     b4[8 + len + start] = 100;
     assert!(err(&b4).contains("outside ±7"), "{}", err(&b4));
     // Out-of-range bits are refused before any work.

@@ -123,7 +123,11 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
     let (spec, bits, student) = match file_format(&bytes).as_deref() {
         Some(INT8_FORMAT) => {
             let q = QuantNet::from_bytes(&file, &bytes)?;
-            (q.spec().clone(), Some(q.bits()), q.logits(&data.test.images))
+            (
+                q.spec().clone(),
+                Some(q.bits()),
+                q.logits(&data.test.images),
+            )
         }
         _ => {
             let (spec, net, _) = load_weights(&file, &bytes, None, &device)?;

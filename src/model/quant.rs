@@ -170,7 +170,10 @@ impl QuantNet {
             for (o, row) in w.chunks_exact(per_out).enumerate() {
                 let max = row.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
                 let scale = (max / levels).max(f32::EPSILON);
-                weight.extend(row.iter().map(|&x| code(x, 1.0 / scale, -levels, levels) as i8));
+                weight.extend(
+                    row.iter()
+                        .map(|&x| code(x, 1.0 / scale, -levels, levels) as i8),
+                );
                 weight_scale.push(scale);
                 let b = (b[o] as f64 / (input_scale as f64 * scale as f64)).round_ties_even();
                 bias.push(b.clamp(i32::MIN as f64, i32::MAX as f64) as i32);
@@ -257,10 +260,25 @@ impl QuantNet {
             let weight = l.weight.iter().map(|&q| q as u8).collect();
             let bias = l.bias.iter().flat_map(|x| x.to_le_bytes()).collect();
             let n = l.outputs();
-            tensors.push((format!("layers.{i}.weight"), Dtype::I8, l.shape.clone(), weight));
-            tensors.push((format!("layers.{i}.weight_scale"), Dtype::F32, vec![n], f32s(&l.weight_scale)));
+            tensors.push((
+                format!("layers.{i}.weight"),
+                Dtype::I8,
+                l.shape.clone(),
+                weight,
+            ));
+            tensors.push((
+                format!("layers.{i}.weight_scale"),
+                Dtype::F32,
+                vec![n],
+                f32s(&l.weight_scale),
+            ));
             tensors.push((format!("layers.{i}.bias"), Dtype::I32, vec![n], bias));
-            tensors.push((format!("layers.{i}.input_scale"), Dtype::F32, vec![1], f32s(&[l.input_scale])));
+            tensors.push((
+                format!("layers.{i}.input_scale"),
+                Dtype::F32,
+                vec![1],
+                f32s(&[l.input_scale]),
+            ));
         }
         let views = tensors
             .iter()
@@ -305,10 +323,20 @@ impl QuantNet {
                     "{file}: layers.{i}.weight holds {q}, outside ±{levels} for {bits} bits"
                 ));
             }
-            let weight_scale =
-                read_tensor(file, &st, &format!("layers.{i}.weight_scale"), Dtype::F32, &[n])?;
-            let input_scale =
-                read_tensor(file, &st, &format!("layers.{i}.input_scale"), Dtype::F32, &[1])?[0];
+            let weight_scale = read_tensor(
+                file,
+                &st,
+                &format!("layers.{i}.weight_scale"),
+                Dtype::F32,
+                &[n],
+            )?;
+            let input_scale = read_tensor(
+                file,
+                &st,
+                &format!("layers.{i}.input_scale"),
+                Dtype::F32,
+                &[1],
+            )?[0];
             if weight_scale.iter().chain([&input_scale]).any(|&s| s <= 0.0) {
                 return Err(err!("{file}: layer {i} has a scale that is not positive"));
             }

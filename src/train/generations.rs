@@ -99,10 +99,14 @@ impl Chain {
         for (k, s) in stages.iter().enumerate() {
             match s.source {
                 Source::Stage(j) if j >= k => {
-                    return Err(err!("stage {k} cannot learn from stage {j}, which comes later"))
+                    return Err(err!(
+                        "stage {k} cannot learn from stage {j}, which comes later"
+                    ))
                 }
                 Source::Teacher if teacher.is_none() => {
-                    return Err(err!("stage {k} learns from the teacher, and none is loaded"))
+                    return Err(err!(
+                        "stage {k} learns from the teacher, and none is loaded"
+                    ))
                 }
                 _ => {}
             }
@@ -230,7 +234,10 @@ impl Chain {
             test_accuracy: eval.test_accuracy,
             test_errors: eval.test_errors,
         };
-        if self.stages[k + 1..].iter().any(|s| s.source == Source::Stage(k)) {
+        if self.stages[k + 1..]
+            .iter()
+            .any(|s| s.source == Source::Stage(k))
+        {
             let logits = as_teacher(&run, &self.data).await?;
             self.taught.insert(k, Arc::new(logits));
         }
@@ -257,7 +264,10 @@ impl Chain {
     }
 
     /// Trains every stage to its end, calling `each` as each stage finishes.
-    pub async fn run_to_end(mut self, mut each: impl FnMut(&Generation)) -> Result<Vec<Generation>> {
+    pub async fn run_to_end(
+        mut self,
+        mut each: impl FnMut(&Generation),
+    ) -> Result<Vec<Generation>> {
         while !self.finished() {
             if let Some(g) = self.advance(usize::MAX).await?.finished_stage {
                 each(&g);

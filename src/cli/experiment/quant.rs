@@ -45,7 +45,11 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
     let bits: Vec<u32> = q
         .bits
         .split(',')
-        .map(|b| b.trim().parse().map_err(|_| err!("--bits '{b}': not an integer")))
+        .map(|b| {
+            b.trim()
+                .parse()
+                .map_err(|_| err!("--bits '{b}': not an integer"))
+        })
         .collect::<Result<_>>()?;
     if a.seeds == 0 || a.seeds > 20 {
         return Err(err!("--seeds {}: expected 1..=20", a.seeds));
@@ -55,7 +59,11 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
     let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
     let base = base_config(a);
     for &b in &bits {
-        TrainConfig { bits: b, ..base.clone() }.validate()?;
+        TrainConfig {
+            bits: b,
+            ..base.clone()
+        }
+        .validate()?;
     }
     let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
     println!(
@@ -70,11 +78,12 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
     );
     // label → (errors per seed, file bytes)
     let mut table: Vec<(String, Vec<f64>, usize)> = Vec::new();
-    let mut add = |label: String, errors: f64, bytes: usize| {
-        match table.iter_mut().find(|(l, _, _)| *l == label) {
-            Some(row) => row.1.push(errors),
-            None => table.push((label, vec![errors], bytes)),
-        }
+    let mut add = |label: String, errors: f64, bytes: usize| match table
+        .iter_mut()
+        .find(|(l, _, _)| *l == label)
+    {
+        Some(row) => row.1.push(errors),
+        None => table.push((label, vec![errors], bytes)),
     };
     for seed in 1..=a.seeds {
         let config = TrainConfig {
@@ -92,7 +101,10 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
             }
         }
         // α = 1 keeps only the hard-label term: quantization-aware training without the teacher.
-        for (name, alpha) in [("quantization-aware, hard labels", 1.0), ("quantization-aware KD", a.alpha)] {
+        for (name, alpha) in [
+            ("quantization-aware, hard labels", 1.0),
+            ("quantization-aware KD", a.alpha),
+        ] {
             for &b in &bits {
                 let qat = TrainConfig {
                     method: Method::Qat,
@@ -105,15 +117,23 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
                 add(format!("{name}, int{b}"), errors, bytes);
             }
         }
-        eprintln!("seed {seed} done ({:.0} s)", started.elapsed().as_secs_f64());
+        eprintln!(
+            "seed {seed} done ({:.0} s)",
+            started.elapsed().as_secs_f64()
+        );
     }
-    println!("{:<40} {:>16} {:>12}", "student", "test errors", "file bytes");
+    println!(
+        "{:<40} {:>16} {:>12}",
+        "student", "test errors", "file bytes"
+    );
     let mut rows = Vec::new();
     for (label, errors, bytes) in table {
         let (m, sd) = mean_std(&errors);
         println!("{label:<40} {m:>8.0} ± {sd:<5.0} {bytes:>12}");
-        rows.push(json!({"student": label, "testErrors": errors, "meanErrors": m,
-            "stdErrors": sd, "bytes": bytes}));
+        rows.push(
+            json!({"student": label, "testErrors": errors, "meanErrors": m,
+            "stdErrors": sd, "bytes": bytes}),
+        );
     }
     write_results(a, kind, "qat", started, rows)
 }
