@@ -147,6 +147,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
         "DKD",
         "multi-teacher, average",
         "confidence-weighted",
+        "quantization-aware KD",
     ] {
         assert!(out.contains(label), "{label} missing from:\n{out}");
     }
@@ -155,7 +156,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
             .unwrap();
     std::fs::remove_dir_all(&out_dir).ok();
     let rows = doc["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 11);
     for row in rows {
         let accs: Vec<f64> = row["testAccuracy"]
             .as_array()

@@ -2,7 +2,8 @@
 // with their settings in the link, a chain training beside the race, and a refused method.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClean, launch, screenshot, waitForState } from './helpers.mjs';
+import { join } from 'node:path';
+import { ARTIFACTS, assertClean, copyToDocs, launch, waitForState } from './helpers.mjs';
 
 const BASE = '#dataset=mnist&hidden=32&alpha=0.5&tau=4&lr=0.003&batch=64&epochs=1&limit=2000&eval=0&seed=2';
 
@@ -33,7 +34,9 @@ test('born-again generations and a teacher-assistant chain run in the page, besi
   }
   await waitForState(page, 'done', 200_000);
   assert.match(await page.getAttribute('#chain-chart', 'aria-label'), /0: mlp:32 ← hard labels \d+; 1: mlp:32 ← stage 0 \d+/);
-  await screenshot(page, 'chains-born-again.png');
+  const shot = join(ARTIFACTS, 'view-chains.png');
+  await page.locator('#chains').screenshot({ path: shot });
+  await copyToDocs(shot, 'view-chains.png');
 
   // The teacher-assistant comparison, set from the controls (and so written to the link).
   await page.selectOption('#in-chain', 'ta-chain');

@@ -15,9 +15,9 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', arch: 'cnn', dkdb: '2.5', ramp: 'cosine',
-    tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', vtau: '12.5', scale: 'log',
-    diag: 'show', ex: '9999',
+    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', arch: 'cnn', dkdb: '2.5',
+    ramp: 'cosine', tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', chain: 'ta-chain', gens: '5',
+    assistant: '64', vtau: '12.5', scale: 'log', diag: 'show', ex: '9999',
   };
   for (const [key, value] of Object.entries(changes)) {
     const r = s.set(key, value);
@@ -26,7 +26,8 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
-  assert.match(hash, /&limit=2000&method=dkd&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu&vtau=12.5&scale=log&diag=show&ex=9999$/);
+  assert.match(hash, /&limit=2000&method=dkd&bits=4&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
+  assert.match(hash, /&chain=ta-chain&gens=5&assistant=64&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
   assert.deepEqual(state.values, s.values);
@@ -39,7 +40,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
     trainLimit: 0, race: true, method: 'hinton', arch: 'mlp', dkdBeta: 8, ramp: 'constant', tauEnd: null,
-    targetEntropy: null,
+    targetEntropy: null, bits: 8,
   });
 });
 

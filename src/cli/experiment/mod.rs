@@ -140,6 +140,14 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
             },
             &one,
         ),
+        with(
+            "quantization-aware KD (int8, fake-quantized)",
+            TrainConfig {
+                method: Method::Qat,
+                ..base.clone()
+            },
+            &one,
+        ),
     ];
     match load_teachers(&[], &a.dataset, Method::MultiAverage) {
         Ok(two) => {
