@@ -128,8 +128,9 @@ def f32(rng, shape, scale=1.0):
     return (rng.normal(0, scale, shape)).astype(np.float32)
 
 
-def record(name, loss, student, params, inputs, fn):
-    s = torch.tensor(student, dtype=torch.float64, requires_grad=True)
+def record(name, loss, student, params, inputs, fn, dtype=torch.float64):
+    """One case: fn's value at the student input and its gradient (float64 unless the ops need float32)."""
+    s = torch.tensor(student, dtype=dtype, requires_grad=True)
     value = fn(s)
     value.backward()
     return {"name": name, "loss": loss, "params": params, "student": student.flatten().tolist(),
@@ -140,13 +141,7 @@ def record(name, loss, student, params, inputs, fn):
 
 def record32(name, loss, student, params, inputs, fn):
     """Like record, in float32 (the fake-quantization ops take no float64)."""
-    s = torch.tensor(student, dtype=torch.float32, requires_grad=True)
-    value = fn(s)
-    value.backward()
-    return {"name": name, "loss": loss, "params": params, "student": student.flatten().tolist(),
-            "shape": list(student.shape), "inputs": {k: v.flatten().tolist() for k, v in inputs.items()},
-            "shapes": {k: list(v.shape) for k, v in inputs.items()},
-            "value": value.item(), "grad": s.grad.flatten().tolist()}
+    return record(name, loss, student, params, inputs, fn, torch.float32)
 
 
 def t64(a):

@@ -1,16 +1,12 @@
 //! `experiment born-again` and `experiment ta-chain`: students teaching students.
 
-use std::sync::Arc;
-use std::time::Instant;
-
 use clap::Args;
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::train::{born_again, teacher_assistant_chain, Method, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::{base_config, mean_std, write_results, MethodsArgs};
+use super::{mean_std, setup, write_results, MethodsArgs, Setup};
 use crate::cli::load_teachers;
 
 #[derive(Args)]
@@ -34,14 +30,12 @@ pub struct BornAgainArgs {
 
 pub fn ta_chain_table(t: TaChainArgs) -> Result<()> {
     let a = &t.common;
-    if a.seeds == 0 || a.seeds > 20 {
-        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
-    }
-    let started = Instant::now();
-    let kind = DatasetKind::parse(&a.dataset)?;
-    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
-    let base = base_config(a);
-    base.validate()?;
+    let Setup {
+        started,
+        kind,
+        data,
+        base,
+    } = setup(a)?;
     let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
     let chains = [
         ("teacher → student", vec![a.student.clone()]),
@@ -103,18 +97,15 @@ pub fn ta_chain_table(t: TaChainArgs) -> Result<()> {
 
 pub fn born_again_table(b: BornAgainArgs) -> Result<()> {
     let a = &b.common;
-    if a.seeds == 0 || a.seeds > 20 || b.generations == 0 || b.generations > 10 {
-        return Err(err!(
-            "--seeds {} / --generations {}: expected 1..=20 and 1..=10",
-            a.seeds,
-            b.generations
-        ));
+    if b.generations == 0 || b.generations > 10 {
+        return Err(err!("--generations {}: expected 1..=10", b.generations));
     }
-    let started = Instant::now();
-    let kind = DatasetKind::parse(&a.dataset)?;
-    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
-    let base = base_config(a);
-    base.validate()?;
+    let Setup {
+        started,
+        kind,
+        data,
+        base,
+    } = setup(a)?;
     println!(
         "{} · born-again generations of {} · seeds 1..={}",
         kind.name(),

@@ -199,8 +199,21 @@ pub fn run(e: Experiment) -> Result<()> {
     }
 }
 
-pub(super) fn base_config(a: &MethodsArgs) -> TrainConfig {
-    TrainConfig {
+/// What every experiment starts from: the clock, the dataset and the shared settings.
+pub(super) struct Setup {
+    pub started: Instant,
+    pub kind: DatasetKind,
+    pub data: Arc<Dataset>,
+    pub base: TrainConfig,
+}
+
+/// Checks the seed count, loads the dataset and builds the settings every run shares.
+pub(super) fn setup(a: &MethodsArgs) -> Result<Setup> {
+    if a.seeds == 0 || a.seeds > 20 {
+        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
+    }
+    let started = Instant::now();
+    let base = TrainConfig {
         student: a.student.clone(),
         epochs: a.epochs,
         train_limit: a.train_limit,
@@ -210,7 +223,16 @@ pub(super) fn base_config(a: &MethodsArgs) -> TrainConfig {
         tau: a.tau,
         eval_every: 0,
         ..TrainConfig::default()
-    }
+    };
+    base.validate()?;
+    let kind = DatasetKind::parse(&a.dataset)?;
+    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
+    Ok(Setup {
+        started,
+        kind,
+        data,
+        base,
+    })
 }
 
 pub(super) fn write_results(
@@ -242,14 +264,12 @@ pub(super) fn write_results(
 }
 
 fn methods(a: MethodsArgs) -> Result<()> {
-    if a.seeds == 0 || a.seeds > 20 {
-        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
-    }
-    let started = Instant::now();
-    let kind = DatasetKind::parse(&a.dataset)?;
-    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
-    let base = base_config(&a);
-    base.validate()?;
+    let Setup {
+        started,
+        kind,
+        data,
+        base,
+    } = setup(&a)?;
     let device = cpu_device();
     let mut results = Vec::new();
     println!(

@@ -2,17 +2,16 @@
 //! and without a teacher, at one or more bit widths.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use clap::Args;
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::data::Dataset;
 use distill_lab::model::{save_weights, QuantNet, TeacherLogits};
 use distill_lab::train::{evaluate_logits, Method, Run, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::{base_config, mean_std, write_results, MethodsArgs};
+use super::{mean_std, setup, write_results, MethodsArgs, Setup};
 use crate::cli::load_teachers;
 
 #[derive(Args)]
@@ -51,13 +50,12 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
                 .map_err(|_| err!("--bits '{b}': not an integer"))
         })
         .collect::<Result<_>>()?;
-    if a.seeds == 0 || a.seeds > 20 {
-        return Err(err!("--seeds {}: expected 1..=20", a.seeds));
-    }
-    let started = Instant::now();
-    let kind = DatasetKind::parse(&a.dataset)?;
-    let data = Arc::new(Dataset::load(kind, &a.data_dir)?);
-    let base = base_config(a);
+    let Setup {
+        started,
+        kind,
+        data,
+        base,
+    } = setup(a)?;
     for &b in &bits {
         TrainConfig {
             bits: b,
