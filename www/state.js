@@ -22,6 +22,10 @@ export const SCHEMA = Object.freeze({
   lr: { type: 'float', min: 1e-5, max: 1, default: 0.001, label: 'learning rate', config: 'lr' },
   batch: { type: 'int', min: 1, max: 1024, default: 64, label: 'batch size', config: 'batchSize' },
   epochs: { type: 'int', min: 1, max: 50, default: 1, label: 'epochs', config: 'epochs' },
+  // The optimizer (SGD with momentum 0.9), the learning-rate schedule and its linear warm-up (share of the steps).
+  opt: { type: 'enum', values: ['adam', 'sgd', 'lion'], default: 'adam', label: 'optimizer', config: 'optimizer' },
+  sched: { type: 'enum', values: ['constant', 'cosine', 'step'], default: 'constant', label: 'learning-rate schedule', config: 'schedule' },
+  warmup: { type: 'float', min: 0, max: 0.5, default: 0, label: 'warm-up', config: 'warmup' },
   seed: { type: 'int', min: 0, max: 4294967295, default: 1, label: 'seed', config: 'seed' },
   eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
   // Train on the first N examples only (0 = all): with few examples the teacher's soft labels help most.

@@ -13,7 +13,7 @@ use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
 use distill_lab::model::{load_logits, load_weights, save_weights, TeacherLogits};
-use distill_lab::train::{evaluate_logits, Method, Schedule, TrainConfig};
+use distill_lab::train::{evaluate_logits, Method, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
@@ -61,9 +61,18 @@ struct Common {
     /// Adam learning rate, in (0, 1].
     #[arg(long)]
     lr: Option<f64>,
-    /// Learning-rate schedule: constant or cosine.
+    /// Learning-rate schedule: constant, cosine or step (÷10 at 50 % and 75 % of the steps).
     #[arg(long)]
     schedule: Option<String>,
+    /// Share of the steps that warm the learning rate up linearly, in [0, 0.5].
+    #[arg(long)]
+    warmup: Option<f32>,
+    /// Optimizer: adam, sgd (with --momentum) or lion.
+    #[arg(long)]
+    optimizer: Option<String>,
+    /// SGD's momentum, in [0, 0.999].
+    #[arg(long)]
+    momentum: Option<f64>,
     /// Mini-batch size (1..=4096).
     #[arg(long)]
     batch_size: Option<usize>,
@@ -221,15 +230,20 @@ impl Common {
     fn config(&self, base: TrainConfig) -> Result<TrainConfig> {
         let schedule = match self.schedule.as_deref() {
             None => base.schedule,
-            Some("constant") => Schedule::Constant,
-            Some("cosine") => Schedule::Cosine,
-            Some(s) => return Err(err!("schedule '{s}': expected constant or cosine")),
+            Some(s) => Schedule::parse(s)?,
+        };
+        let optimizer = match self.optimizer.as_deref() {
+            None => base.optimizer,
+            Some(o) => Optimizer::parse(o)?,
         };
         let c = TrainConfig {
             epochs: self.epochs.unwrap_or(base.epochs),
             seed: self.seed,
             lr: self.lr.unwrap_or(base.lr),
             schedule,
+            warmup: self.warmup.unwrap_or(base.warmup),
+            optimizer,
+            momentum: self.momentum.unwrap_or(base.momentum),
             batch_size: self.batch_size.unwrap_or(base.batch_size),
             eval_every: self.eval_every.unwrap_or(base.eval_every),
             train_limit: self.train_limit,

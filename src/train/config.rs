@@ -2,20 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::optim::{learning_rate, Optimizer, Schedule};
 use crate::distill::Ramp;
 use crate::model::ModelSpec;
 use crate::{err, Result};
-
-/// Learning-rate schedule over the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// The same rate throughout.
-    #[default]
-    Constant,
-    /// Cosine annealing from `lr` to 0 over the run.
-    Cosine,
-}
 
 /// The distillation loss of a run (with a teacher; without one every run is plain CE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -113,8 +103,14 @@ pub struct TrainConfig {
     pub tau: f32,
     /// Adam learning rate, in `(0, 1]`.
     pub lr: f64,
-    /// Learning-rate schedule.
+    /// Learning-rate schedule (after the warm-up).
     pub schedule: Schedule,
+    /// Share of the steps spent warming the learning rate up linearly, `[0, 0.5]`.
+    pub warmup: f32,
+    /// The optimizer.
+    pub optimizer: Optimizer,
+    /// SGD's momentum μ, `[0, 0.999]`.
+    pub momentum: f64,
     /// Mini-batch size, `1..=4096`.
     pub batch_size: usize,
     /// Passes over the training set, `1..=1000`.
@@ -160,6 +156,9 @@ impl Default for TrainConfig {
             tau: 4.0,
             lr: 1e-3,
             schedule: Schedule::Constant,
+            warmup: 0.0,
+            optimizer: Optimizer::Adam,
+            momentum: 0.9,
             batch_size: 64,
             epochs: 3,
             seed: 1,
@@ -276,6 +275,18 @@ impl TrainConfig {
                 h.to_string(),
             )?;
         }
+        check(
+            (0.0..=0.5).contains(&self.warmup),
+            "warmup",
+            "a share of the steps in [0, 0.5]",
+            self.warmup.to_string(),
+        )?;
+        check(
+            (0.0..=0.999).contains(&self.momentum),
+            "momentum",
+            "a number in [0, 0.999]",
+            self.momentum.to_string(),
+        )?;
         let (lo, hi) = crate::distill::BITS_RANGE;
         check(
             (lo..=hi).contains(&self.bits),
@@ -305,15 +316,9 @@ impl TrainConfig {
         self.ramp.at(self.tau, self.tau_end.unwrap_or(self.tau), t)
     }
 
-    /// The learning rate at `step` of `total`.
+    /// The learning rate at `step` of `total` ([`learning_rate`]).
     pub fn lr_at(&self, step: usize, total: usize) -> f64 {
-        match self.schedule {
-            Schedule::Constant => self.lr,
-            Schedule::Cosine => {
-                let t = step as f64 / total.max(1) as f64;
-                0.5 * self.lr * (1.0 + (std::f64::consts::PI * t).cos())
-            }
-        }
+        learning_rate(self.lr, self.schedule, self.warmup, step, total)
     }
 }
 

@@ -8,12 +8,14 @@ mod eval;
 mod feature;
 mod generations;
 mod loss;
+mod optim;
 mod run;
 
-pub use config::{Method, Schedule, TrainConfig};
+pub use config::{Method, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
 pub use feature::{Student, HINT_STAGE};
 pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };
+pub use optim::{learning_rate, Optimizer, Schedule};
 pub use run::{predict, predict_with, race, ChunkReport, Run, CALIBRATION_IMAGES};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ impl Run {
         let total_steps = config.epochs * batcher.batches_per_epoch();
         Self {
             aug_rng: Rng::stream(config.seed, "augment"),
-            optim: AdamConfig::new().init(),
+            optim: config.optimizer.init(config.momentum),
             config,
             spec,
             device,

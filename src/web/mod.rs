@@ -15,7 +15,7 @@ use crate::backend::{cpu_device, webgpu_device, BackendKind};
 use crate::data::{Dataset, DatasetKind};
 use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
-use crate::train::{race, Chain, Method, Run, TrainConfig};
+use crate::train::{race, Chain, Method, Optimizer, Run, Schedule, TrainConfig};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -61,6 +61,12 @@ struct PageConfig {
     arch: String,
     /// Quantization-aware distillation: bits of weights and activations.
     bits: u32,
+    /// `adam`, `sgd` (momentum 0.9) or `lion`.
+    optimizer: Optimizer,
+    /// Learning-rate schedule after the warm-up.
+    schedule: Schedule,
+    /// Share of the steps warming the learning rate up.
+    warmup: f32,
 }
 
 impl Default for PageConfig {
@@ -84,6 +90,9 @@ impl Default for PageConfig {
             target_entropy: None,
             arch: "mlp".into(),
             bits: d.bits,
+            optimizer: d.optimizer,
+            schedule: d.schedule,
+            warmup: d.warmup,
         }
     }
 }
@@ -116,6 +125,9 @@ fn train_config(config: JsValue) -> Result<(TrainConfig, bool), JsError> {
         tau_end: page.tau_end,
         target_entropy: page.target_entropy,
         bits: page.bits,
+        optimizer: page.optimizer,
+        schedule: page.schedule,
+        warmup: page.warmup,
         ..TrainConfig::default()
     };
     Ok((config, page.race))

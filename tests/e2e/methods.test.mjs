@@ -13,7 +13,7 @@ async function runOnce(page) {
   return Number((await page.textContent('#final-accuracy')).replace('%', ''));
 }
 
-test('every method is selectable and trains in the page', { timeout: 400_000 }, async (t) => {
+test('every method, optimizer and schedule is selectable and trains in the page', { timeout: 400_000 }, async (t) => {
   const lab = await launch();
   t.after(() => lab.close());
   const { page } = lab;
@@ -23,6 +23,8 @@ test('every method is selectable and trains in the page', { timeout: 400_000 }, 
     ['hinton', {}, /Hinton et al\. 2015/],
     ['hinton', { tent: '1.5' }, /entropy-matched/],
     ['hinton', { ramp: 'cosine', tauend: '1' }, /Hinton/],
+    ['hinton', { opt: 'lion', sched: 'cosine', warmup: '0.1' }, /Hinton/],
+    ['hinton', { opt: 'sgd', lr: '0.05', sched: 'step', warmup: '0.05' }, /Hinton/],
     ['dkd', { dkdb: '8' }, /Decoupled KD/],
     ['multi-average', {}, /mean of their/],
     ['multi-confidence', {}, /by confidence|speaks louder/],
@@ -45,6 +47,7 @@ test('every method is selectable and trains in the page', { timeout: 400_000 }, 
     assert.equal(await page.isVisible('#in-dkdb'), method === 'dkd', 'DKD β shows only for DKD');
     const hash = await page.evaluate(() => location.hash);
     assert.match(hash, new RegExp(`method=${method}(&|$)`));
+    for (const [key, value] of Object.entries(extra)) assert.match(hash, new RegExp(`${key}=${value}(&|$)`));
     const accuracy = await runOnce(page);
     // Chance is 10 %; after 47 steps every method is far above it (DKD, warming up, is the slowest).
     assert.ok(accuracy >= 50, `${method} ${JSON.stringify(extra)}: ${accuracy}%`);

@@ -15,7 +15,7 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', arch: 'cnn', dkdb: '2.5',
+    epochs: '3', opt: 'lion', sched: 'step', warmup: '0.1', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', arch: 'cnn', dkdb: '2.5',
     ramp: 'cosine', tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', chain: 'ta-chain', gens: '5',
     assistant: '64', vtau: '12.5', scale: 'log', diag: 'show', ex: '9999',
   };
@@ -25,7 +25,7 @@ test('every setting round-trips state -> hash -> state', () => {
     assert.equal(r.changed, true, key);
   }
   const hash = s.toHash();
-  assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3/);
+  assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3&opt=lion&sched=step&warmup=0.1/);
   assert.match(hash, /&limit=2000&method=dkd&bits=4&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
   assert.match(hash, /&chain=ta-chain&gens=5&assistant=64&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
@@ -40,7 +40,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
     trainLimit: 0, race: true, method: 'hinton', arch: 'mlp', dkdBeta: 8, ramp: 'constant', tauEnd: null,
-    targetEntropy: null, bits: 8,
+    targetEntropy: null, bits: 8, optimizer: 'adam', schedule: 'constant', warmup: 0,
   });
 });
 
