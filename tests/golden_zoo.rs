@@ -1,6 +1,6 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
 //! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher,
-//! fake quantization (against PyTorch's own fake-quantize ops) and quantization-aware Hinton.
+//! fake quantization (against PyTorch's own fake-quantize ops), quantization-aware Hinton, FSP.
 
 mod common;
 
@@ -8,8 +8,9 @@ use burn::tensor::{Tensor, TensorData};
 use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
-    attention_loss, dkd_loss, fake_quant_act, fake_quant_conv, fake_quant_dense, hint_loss,
-    hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
+    attention_loss, dkd_loss, fake_quant_act, fake_quant_conv, fake_quant_dense, fsp_loss,
+    fsp_matrix, hint_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
+    rkd_distance, Combine,
 };
 use distill_lab::model::read_f32;
 use serde_json::Value;
@@ -87,6 +88,10 @@ fn zoo_losses_and_gradients_match_pytorch() {
             .require_grad();
             let loss = match kind {
                 "attention" => attention_loss(s.clone(), case.t4("teacher")),
+                "fsp" => fsp_loss(
+                    fsp_matrix(s.clone(), case.t4("second")),
+                    fsp_matrix(case.t4("teacher_first"), case.t4("teacher_second")),
+                ),
                 "fake_quant_conv" => {
                     (fake_quant_conv(s.clone(), case.bits()) * case.t4("upstream")).sum()
                 }
@@ -184,6 +189,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
             "fake_quant_act",
             "fake_quant_conv",
             "fake_quant_dense",
+            "fsp",
             "hint",
             "hinton_per_example",
             "multi",

@@ -16,8 +16,8 @@ fn mlp_teacher() -> Arc<TeacherLogits> {
     Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
 }
 
-/// Test accuracy before and after training `config` from `teachers` (student mlp:64 and
-/// learning rate 2e-3 unless `config` says otherwise).
+/// Test accuracy before and after training `config` from `teachers` (student mlp:64, learning
+/// rate 2e-3 and 10,000 examples unless `config` says otherwise).
 fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
     let student = match config.student.as_str() {
         s if s == TrainConfig::default().student => "mlp:64".to_string(),
@@ -27,10 +27,14 @@ fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
         lr if lr == TrainConfig::default().lr => 2e-3,
         lr => lr,
     };
+    let train_limit = match config.train_limit {
+        0 => 10_000,
+        n => n,
+    };
     let config = TrainConfig {
         student,
         epochs: 2,
-        train_limit: 10_000,
+        train_limit,
         batch_size: 64,
         lr,
         eval_every: 0,
@@ -156,6 +160,14 @@ fn feature_methods_train_with_the_teacher_network() {
         ..TrainConfig::default()
     };
     check("attention", cnn, t.clone(), 0.88);
+    // FSP compares conv layers channel by channel: the student has the teacher's 32 and 64.
+    let fsp = TrainConfig {
+        method: Method::Fsp,
+        student: "cnn:32,64,32".into(),
+        train_limit: 5000,
+        ..TrainConfig::default()
+    };
+    check("fsp", fsp, t.clone(), 0.88);
     // Without the teacher network they refuse to train, saying why; AT refuses an MLP student.
     let mut run = Run::with_teachers(
         TrainConfig {
@@ -177,7 +189,7 @@ fn feature_methods_train_with_the_teacher_network() {
             ..TrainConfig::default()
         },
         mnist(),
-        t,
+        t.clone(),
         &cpu_device(),
     )
     .unwrap();
@@ -185,11 +197,24 @@ fn feature_methods_train_with_the_teacher_network() {
     let (spec, net, _) =
         load_weights(path, &std::fs::read(path).unwrap(), None, run.device()).unwrap();
     assert!(run
-        .set_teacher_net(spec, net)
+        .set_teacher_net(spec.clone(), net.clone())
         .err()
         .unwrap()
         .message()
         .contains("CNN"));
+    let mut run = Run::with_teachers(
+        TrainConfig {
+            method: Method::Fsp,
+            student: "cnn:8,16,32".into(),
+            ..TrainConfig::default()
+        },
+        mnist(),
+        t,
+        &cpu_device(),
+    )
+    .unwrap();
+    let e = run.set_teacher_net(spec, net).err().unwrap();
+    assert!(e.message().contains("teacher's conv channels"), "{e}");
 }
 
 #[test]

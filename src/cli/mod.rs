@@ -137,7 +137,8 @@ struct DistillArgs {
 #[derive(Args, Clone)]
 pub struct MethodArgs {
     /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
-    /// (CNN students), rkd or qat (Hinton's loss, student fake-quantized to --bits).
+    /// (CNN students), rkd, fsp (CNN students with the teacher's conv channels) or qat (Hinton's
+    /// loss, student fake-quantized to --bits).
     #[arg(long, default_value = "hinton")]
     method: String,
     /// DKD: weight of the target-class term.

@@ -4,6 +4,7 @@ mod adaptive;
 mod attention;
 mod dkd;
 mod fitnets;
+mod fsp;
 mod hinton;
 mod multi;
 mod quant;
@@ -13,6 +14,7 @@ pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
 pub use attention::{attention_loss, attention_map};
 pub use dkd::dkd_loss;
 pub use fitnets::hint_loss;
+pub use fsp::{fsp_loss, fsp_matrix};
 pub use hinton::{cross_entropy, hinton_loss, log_softmax, soft_kl};
 pub use multi::{combined_target, multi_teacher_loss, Combine};
 pub use quant::{

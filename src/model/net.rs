@@ -14,6 +14,8 @@ use crate::{err, Result};
 /// What [`Net::forward_features`] returns.
 #[derive(Debug, Clone)]
 pub struct Features {
+    /// The input images, `[batch, 1, 28, 28]`.
+    pub input: Tensor<4>,
     /// Each conv block's output after ReLU and pooling, `[batch, c, h, w]` (CNNs only).
     pub maps: Vec<Tensor<4>>,
     /// Each hidden dense layer's output after ReLU (before dropout), `[batch, width]`.
@@ -137,6 +139,7 @@ impl Net {
             None => t,
         };
         let [batch, _] = x.dims();
+        let input = x.clone().reshape([batch, 1, 28, 28]);
         let mut h = x;
         let mut maps = Vec::new();
         if !self.conv_w.is_empty() {
@@ -177,6 +180,7 @@ impl Net {
             }
         }
         Features {
+            input,
             maps,
             hidden,
             logits: h,

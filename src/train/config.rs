@@ -29,6 +29,9 @@ pub enum Method {
     Attention,
     /// Relational KD (Park et al. 2019): `α·CE + (1−α)·(25·L_D + 50·L_A)`.
     Rkd,
+    /// FSP matrices (Yim et al. 2017), the paper's two stages: the FSP loss alone first, then
+    /// Hinton's loss; CNN students with the teacher's conv channels.
+    Fsp,
     /// Quantization-aware distillation: Hinton's loss on a student whose weights and layer
     /// inputs are fake-quantized to `bits` bits ([`crate::distill::fake_quant`]).
     Qat,
@@ -36,7 +39,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 9] = [
+    pub const ALL: [Method; 10] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
@@ -45,6 +48,7 @@ impl Method {
         Method::FitnetsTwoStage,
         Method::Attention,
         Method::Rkd,
+        Method::Fsp,
         Method::Qat,
     ];
 
@@ -73,6 +77,7 @@ impl Method {
             Method::FitnetsTwoStage => "fitnets-two-stage",
             Method::Attention => "attention",
             Method::Rkd => "rkd",
+            Method::Fsp => "fsp",
             Method::Qat => "qat",
         }
     }
@@ -81,7 +86,11 @@ impl Method {
     pub fn needs_teacher_net(self) -> bool {
         matches!(
             self,
-            Method::Fitnets | Method::FitnetsTwoStage | Method::Attention | Method::Rkd
+            Method::Fitnets
+                | Method::FitnetsTwoStage
+                | Method::Attention
+                | Method::Rkd
+                | Method::Fsp
         )
     }
 

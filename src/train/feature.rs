@@ -1,12 +1,17 @@
 //! The feature-based methods' side of a run: the student with its FitNets regressor, and the
 //! losses that need the teacher network's intermediate features (FitNets, attention transfer,
-//! RKD). The teacher network runs alongside the student, without gradients.
+//! RKD, FSP). The teacher network runs alongside the student, without gradients.
 
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::{Method, TrainConfig};
-use crate::distill::{attention_loss, cross_entropy, hint_loss, hinton_loss, rkd_loss};
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
+
+use crate::distill::{
+    attention_loss, cross_entropy, fsp_loss, fsp_matrix, hint_loss, hinton_loss, rkd_loss,
+};
 use crate::model::{Features, ModelSpec, Net};
 use crate::rng::Rng;
 use crate::{err, Result};
@@ -78,7 +83,28 @@ pub fn check_features(method: Method, student: &ModelSpec, teacher: &ModelSpec) 
             "attention transfer needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
         ));
     }
+    if method == Method::Fsp {
+        let channels = |s: &ModelSpec| match s {
+            ModelSpec::Cnn { channels, .. } => Some(*channels),
+            ModelSpec::Mlp { .. } => None,
+        };
+        if channels(student).is_none() || channels(student) != channels(teacher) {
+            return Err(err!(
+                "FSP compares the teacher's and the student's conv layers channel by channel: it needs a CNN student with the teacher's conv channels (e.g. cnn:32,64,64 for {teacher}), got {student}"
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The FSP matrices of a CNN's two layer transitions: input → first block and first block →
+/// second block, each earlier map average-pooled to the later one's resolution.
+fn fsp_pairs(f: &Features) -> [Tensor<3>; 2] {
+    let pool = |t: Tensor<4>| avg_pool2d(t, AvgPoolOptions::new([2, 2]));
+    [
+        fsp_matrix(pool(f.input.clone()), f.maps[0].clone()),
+        fsp_matrix(pool(f.maps[0].clone()), f.maps[1].clone()),
+    ]
 }
 
 /// The regressor a method needs, as `(d_s, d_t)`.
@@ -100,7 +126,9 @@ pub fn regressor_dims(
 /// - FitNets, joint: Hinton's loss + `hint_weight`·hint(last hidden layers);
 /// - FitNets, two stages: the hint alone for the first [`HINT_STAGE`] of the steps, then Hinton's;
 /// - attention transfer: Hinton's loss + `at_beta`/2 · Σ AT over the two conv blocks;
-/// - RKD: `α·CE + (1−α)·(25·L_D + 50·L_A)` on the last hidden layers.
+/// - RKD: `α·CE + (1−α)·(25·L_D + 50·L_A)` on the last hidden layers;
+/// - FSP, the paper's two stages: Σ FSP over both layer transitions alone for the first
+///   [`HINT_STAGE`] of the steps, then Hinton's loss.
 #[allow(clippy::too_many_arguments)]
 pub fn feature_loss(
     c: &TrainConfig,
@@ -142,6 +170,14 @@ pub fn feature_loss(
         Method::Rkd => {
             let rkd = rkd_loss(last(&s), last(&t));
             cross_entropy(s.logits, y) * alpha + rkd * (1.0 - alpha)
+        }
+        Method::Fsp => {
+            if (step as f32) < HINT_STAGE * total as f32 {
+                let [s1, s2] = fsp_pairs(&s);
+                let [t1, t2] = fsp_pairs(&t);
+                return fsp_loss(s1, t1) + fsp_loss(s2, t2);
+            }
+            hinton_loss(s.logits, teacher_logits, y, alpha, tau)
         }
         other => unreachable!("{} is not a feature method", other.name()),
     }

@@ -93,7 +93,11 @@ pub(super) fn step_loss(
             cross_entropy(logits.clone(), y) * alpha
                 + multi_teacher_loss(logits, &all, tau, how) * (1.0 - alpha)
         }
-        Method::Fitnets | Method::FitnetsTwoStage | Method::Attention | Method::Rkd => {
+        Method::Fitnets
+        | Method::FitnetsTwoStage
+        | Method::Attention
+        | Method::Rkd
+        | Method::Fsp => {
             unreachable!("feature methods are handled above")
         }
     }

@@ -32,6 +32,7 @@ test('every method, optimizer and schedule is selectable and trains in the page'
     ['fitnets-two-stage', {}, /first 30 %/],
     ['rkd', {}, /distances/],
     ['attention', { arch: 'cnn', hidden: '8,16,64' }, /Attention transfer/],
+    ['fsp', { arch: 'cnn', hidden: '32,64,32' }, /FSP matrices/],
   ];
   for (const [method, extra, info] of settings) {
     await page.selectOption('#in-method', method);

@@ -24,6 +24,8 @@ its gradient with respect to the student input are computed in float64.
   symmetric per output channel, scale max|w_c|/(2^(b-1)-1); scales at least float32 eps. These
   run in float32, as the ops require. Quantization-aware distillation: Hinton's loss on the
   logits of a fake-quantized linear layer.
+- FSP (Yim et al. 2017): G = a.view(b, c1, hw) @ b.view(b, c2, hw)^T / hw; the loss is the squared
+  difference of student and teacher matrices, summed over entries and averaged over the batch.
 """
 import json
 import pathlib
@@ -122,6 +124,15 @@ def hinton(s, t, y, alpha, tau):
     kl = F.kl_div(F.log_softmax(s / tau, dim=1), F.log_softmax(t / tau, dim=1),
                   reduction="batchmean", log_target=True)
     return alpha * F.cross_entropy(s, y) + (1 - alpha) * tau ** 2 * kl
+
+
+def fsp(a, b):
+    n, c1, h, w = a.shape
+    return a.reshape(n, c1, h * w) @ b.reshape(n, b.shape[1], h * w).transpose(1, 2) / (h * w)
+
+
+def fsp_loss(gs, gt):
+    return (gs - gt).pow(2).sum() / gs.shape[0]
 
 
 def f32(rng, shape, scale=1.0):
@@ -238,6 +249,15 @@ def main():
                               lambda xs: hinton(fq_act(xs, bits) @ fq_weight(torch.tensor(w), bits, 1)
                                                 + torch.tensor(bias), torch.tensor(t), torch.tensor(y),
                                                 alpha, tau)))
+    # FSP: the gradient with respect to the student's first map; a batch of one, a constant map.
+    for i, (b, c1, c2, h, const) in enumerate([(4, 3, 5, 7, False), (1, 2, 2, 4, False), (2, 4, 3, 5, True)]):
+        a_s, b_s = f32(rng, (b, c1, h, h)), f32(rng, (b, c2, h, h))
+        a_t, b_t = f32(rng, (b, c1, h, h)), f32(rng, (b, c2, h, h))
+        if const:
+            a_s[:] = 0.5
+        cases.append(record(f"fsp-{i}-b{b}", "fsp", a_s, {},
+                            {"second": b_s, "teacher_first": a_t, "teacher_second": b_t},
+                            lambda st: fsp_loss(fsp(st, t64(b_s)), fsp(t64(a_t), t64(b_t)))))
     out = pathlib.Path(__file__).with_name("zoo.json")
     out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
     print(f"wrote {len(cases)} cases to {out}")

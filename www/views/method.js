@@ -21,6 +21,10 @@ const TEXT = {
     'student (student type CNN, widths like 8,16,64).',
   rkd: 'Relational KD (Park et al. 2019): the student matches the teacher\u2019s distances between the examples of a ' +
     'batch and the angles between them (last hidden layers), L = α·CE + (1−α)·(25·L_dist + 50·L_angle).',
+  fsp: 'FSP matrices (Yim et al. 2017): for each pair of consecutive conv layers, G = Σ_hw F¹·F²ᵀ / hw says how a ' +
+    'layer transforms what it receives. As in the paper, the student first matches the teacher\u2019s matrices alone, ' +
+    'L = mean Σ (G_s − G_t)², for 30 % of the steps, then learns with Hinton\u2019s loss. Needs a CNN student with the ' +
+    'teacher\u2019s conv channels (student type CNN, widths 32,64,32).',
   qat: 'Quantization-aware distillation (Jacob et al. 2018 with Hinton\u2019s loss): every weight and every layer input ' +
     'passes through q(x) = s·clamp(round(x/s)) at the chosen bits while the student learns, the gradient going straight ' +
     'through the rounding. At the end the student becomes a real integer network (int weights per channel, uint ' +

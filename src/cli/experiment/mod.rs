@@ -287,7 +287,7 @@ fn methods(a: MethodsArgs) -> Result<()> {
         a.seeds
     );
     println!(
-        "{:<42} {:>18} {:>16} {:>9}",
+        "{:<46} {:>18} {:>16} {:>9}",
         "method", "test accuracy %", "test errors", "s/run"
     );
     for row in rows(&a, &base)? {
@@ -311,7 +311,7 @@ fn methods(a: MethodsArgs) -> Result<()> {
         }
         let ((am, asd), (em, esd), (sm, _)) = (mean_std(&accs), mean_std(&errs), mean_std(&secs));
         println!(
-            "{:<42} {:>10.2} ± {:<5.2} {:>8.0} ± {:<5.0} {:>9.1}",
+            "{:<46} {:>10.2} ± {:<5.2} {:>8.0} ± {:<5.0} {:>9.1}",
             row.label, am, asd, em, esd, sm
         );
         results.push(json!({
