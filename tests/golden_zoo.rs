@@ -1,6 +1,7 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
 //! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher,
-//! fake quantization (against PyTorch's own fake-quantize ops), quantization-aware Hinton, FSP.
+//! fake quantization (against PyTorch's own fake-quantize ops), quantization-aware Hinton, FSP,
+//! adversarial distillation.
 
 mod common;
 
@@ -8,9 +9,9 @@ use burn::tensor::{Tensor, TensorData};
 use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
-    attention_loss, dkd_loss, fake_quant_act, fake_quant_conv, fake_quant_dense, fsp_loss,
-    fsp_matrix, hint_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
-    rkd_distance, Combine,
+    attention_loss, bce_with_logits, discriminate, discriminator_loss, dkd_loss, fake_quant_act,
+    fake_quant_conv, fake_quant_dense, fsp_loss, fsp_matrix, hint_loss, hinton_loss,
+    hinton_loss_per_example, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
 };
 use distill_lab::model::read_f32;
 use serde_json::Value;
@@ -151,6 +152,18 @@ fn zoo_losses_and_gradients_match_pytorch() {
                     };
                     multi_teacher_loss(s.clone(), &teachers, case.param("tau"), how)
                 }
+                "adversarial" => {
+                    let tau = case.param("tau");
+                    let weights = || [case.t2("w1"), case.t2("w2")];
+                    let biases = || [case.t1("b1"), case.t1("b2")];
+                    let d =
+                        |z: Tensor<2>, frozen| discriminate(z, tau, weights(), biases(), frozen);
+                    bce_with_logits(d(s.clone(), true), 1.0)
+                        + discriminator_loss(
+                            d(case.t2("teacher"), false),
+                            d(s.clone().detach(), false),
+                        )
+                }
                 "fake_quant_act" => {
                     (fake_quant_act(s.clone(), case.bits()) * case.t2("upstream")).sum()
                 }
@@ -184,6 +197,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
     assert_eq!(
         kinds,
         [
+            "adversarial",
             "attention",
             "dkd",
             "fake_quant_act",

@@ -309,3 +309,36 @@ fn sgd_with_momentum_and_lion_train_with_warm_up_and_schedules() {
     };
     check("lion, cosine, warm-up", lion, t, 0.88);
 }
+
+#[test]
+fn adversarial_distillation_trains_the_student_and_its_discriminator() {
+    let config = TrainConfig {
+        student: "mlp:64".into(),
+        method: Method::Adversarial,
+        epochs: 2,
+        train_limit: 10_000,
+        lr: 2e-3,
+        eval_every: 0,
+        seed: 2,
+        ..TrainConfig::default()
+    };
+    let mut run = Run::new(config, mnist(), Some(mnist_teacher()), &cpu_device()).unwrap();
+    let before = block_on(run.evaluate()).unwrap().test_accuracy;
+    let report = block_on(run.train_steps(run.total_steps())).unwrap();
+    let after = block_on(run.evaluate()).unwrap().test_accuracy;
+    let acc = &report.discriminator_accuracy;
+    assert_eq!(acc.len(), report.losses.len(), "one accuracy per step");
+    assert!(acc.iter().all(|a| (0.0..=1.0).contains(a)));
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (early, late) = (mean(&acc[..50]), mean(&acc[acc.len() - 50..]));
+    eprintln!(
+        "adversarial: {before:.4} → {after:.4}; discriminator {early:.3} early, {late:.3} late"
+    );
+    assert!(before < 0.3 && after >= 0.88, "{before} → {after}");
+    // The discriminator learns to tell the two apart at first (above chance)…
+    assert!(early > 0.55, "early discriminator accuracy {early}");
+    // …and the hard-label twin of a race gets no discriminator.
+    let mut twin = Run::new(run.config().clone(), mnist(), None, &cpu_device()).unwrap();
+    let r = block_on(twin.train_steps(3)).unwrap();
+    assert!(r.discriminator_accuracy.is_empty());
+}

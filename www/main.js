@@ -12,6 +12,7 @@ import { createRace } from './views/race.js';
 import { createAsk } from './ask.js';
 import { createMethodInfo } from './views/method.js';
 import { createChains } from './views/chains.js';
+import { createDiscriminatorChart } from './views/discriminator.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -21,6 +22,7 @@ const { state, notices } = State.fromHash(location.hash);
 const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
+const discriminator = createDiscriminatorChart(document.getElementById('disc-figure'), document.getElementById('chart-disc'));
 
 let worker = null;
 let pageState = 'loading';
@@ -87,6 +89,8 @@ function expectedSteps() {
 
 function clearRun() {
   charts.clear();
+  discriminator.clear();
+  discriminator.show(state.get('method') === 'adversarial');
   charts.setTotalSteps(expectedSteps());
   status.clearProgress();
   results.clearFinal();
@@ -194,6 +198,7 @@ function onStatus(msg) {
     case 'progress': {
       const losses = msg.losses || [];
       if (losses.length) charts.addLosses(msg.step - losses.length + 1, losses, msg.baselineLosses);
+      if (msg.discriminator?.length) discriminator.add(msg.step - msg.discriminator.length + 1, msg.discriminator);
       charts.setTotalSteps(msg.totalSteps);
       status.setProgress({
         step: msg.step,
@@ -298,7 +303,7 @@ window.addEventListener('hashchange', () => {
 });
 
 const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(),
-  chain: chains.canvas(), ...race.canvases() });
+  chain: chains.canvas(), discriminator: discriminator.canvas(), ...race.canvases() });
 for (const button of document.querySelectorAll('button.png')) {
   const name = button.dataset.png;
   button.setAttribute('aria-label', `download the ${name} chart as PNG`);

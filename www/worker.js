@@ -6,7 +6,7 @@
 // Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
 //      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
 //      and, tagged with the runId given to start so that the page can drop late ones from an older run:
-//      progress {step, totalSteps, epoch, losses, baselineLosses, stepsPerSec}
+//      progress {step, totalSteps, epoch, losses, baselineLosses, discriminator, stepsPerSec}
 //      | eval {step, testAccuracy, testErrors, testLoss, baseline: {…} | null}
 //      | paused {reason} | done {step, testAccuracy, testErrors, wallSeconds, stepsPerSec, students, teacher}
 //      (epoch is 0-based, as the wasm reports it). With config.race, the hard-label twin ('baseline') trains the same
@@ -305,7 +305,10 @@ async function train(run) {
       k = Math.max(1, Math.min(k * 2, Math.round((chunkRate * CHUNK_MS) / 1000)));
     }
     const losses = r.losses instanceof Float32Array ? r.losses : Float32Array.from(r.losses ?? []);
-    post({ status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, baselineLosses, stepsPerSec: rate });
+    post({
+      status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, baselineLosses,
+      discriminator: r.discriminator, stepsPerSec: rate,
+    });
 
     if (r.nanPaused) {
       run.pauseRequested = true;

@@ -137,7 +137,7 @@ struct DistillArgs {
 #[derive(Args, Clone)]
 pub struct MethodArgs {
     /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
-    /// (CNN students), rkd, fsp (CNN students with the teacher's conv channels) or qat (Hinton's
+    /// (CNN students), rkd, adversarial, fsp (CNN students with the teacher's conv channels) or qat (Hinton's
     /// loss, student fake-quantized to --bits).
     #[arg(long, default_value = "hinton")]
     method: String,
@@ -150,6 +150,9 @@ pub struct MethodArgs {
     /// FitNets (joint): weight of the hint term.
     #[arg(long, default_value_t = 1.0)]
     hint_weight: f32,
+    /// Adversarial distillation: weight of the student's fool-the-discriminator term.
+    #[arg(long, default_value_t = 1.0)]
+    adv_weight: f32,
     /// Attention transfer: β (AT terms weighted β/2).
     #[arg(long, default_value_t = 1000.0)]
     at_beta: f32,
@@ -184,6 +187,7 @@ impl MethodArgs {
             dkd_beta: self.dkd_beta,
             hint_weight: self.hint_weight,
             at_beta: self.at_beta,
+            adv_weight: self.adv_weight,
             ramp,
             alpha_end: self.alpha_end,
             tau_end: self.tau_end,

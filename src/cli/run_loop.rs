@@ -27,8 +27,10 @@ pub fn run_to_end(run: &mut Run, backend: BackendKind) -> Result<Summary> {
             return Err(err!("training stopped: {msg}"));
         }
         let eval = block_on(run.evaluate())?;
-        let mean_loss = report.losses.iter().map(|&l| f64::from(l)).sum::<f64>()
-            / report.losses.len().max(1) as f64;
+        let mean = |v: &[f32]| v.iter().map(|&l| f64::from(l)).sum::<f64>() / v.len().max(1) as f64;
+        let mean_loss = mean(&report.losses);
+        let discriminator = (!report.discriminator_accuracy.is_empty())
+            .then(|| mean(&report.discriminator_accuracy));
         println!(
             "{}",
             json!({
@@ -36,6 +38,7 @@ pub fn run_to_end(run: &mut Run, backend: BackendKind) -> Result<Summary> {
                 "epoch": report.epoch, "loss": mean_loss,
                 "testAccuracy": eval.test_accuracy, "testErrors": eval.test_errors,
                 "testLoss": eval.test_loss,
+                "discriminatorAccuracy": discriminator,
                 "seconds": start.elapsed().as_secs_f64(),
             })
         );

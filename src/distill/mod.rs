@@ -1,6 +1,7 @@
 //! Distillation losses: pure tensor functions, one file per family.
 
 mod adaptive;
+mod adversarial;
 mod attention;
 mod dkd;
 mod fitnets;
@@ -11,6 +12,7 @@ mod quant;
 mod rkd;
 
 pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
+pub use adversarial::{bce_with_logits, discriminate, discriminator_accuracy, discriminator_loss};
 pub use attention::{attention_loss, attention_map};
 pub use dkd::dkd_loss;
 pub use fitnets::hint_loss;

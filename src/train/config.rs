@@ -29,6 +29,9 @@ pub enum Method {
     Attention,
     /// Relational KD (Park et al. 2019): `α·CE + (1−α)·(25·L_D + 50·L_A)`.
     Rkd,
+    /// Adversarial distillation: Hinton's loss + `adv_weight`·(fool a discriminator that tells
+    /// teacher outputs from student outputs), the discriminator learning alongside.
+    Adversarial,
     /// FSP matrices (Yim et al. 2017), the paper's two stages: the FSP loss alone first, then
     /// Hinton's loss; CNN students with the teacher's conv channels.
     Fsp,
@@ -39,7 +42,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 10] = [
+    pub const ALL: [Method; 11] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
@@ -48,6 +51,7 @@ impl Method {
         Method::FitnetsTwoStage,
         Method::Attention,
         Method::Rkd,
+        Method::Adversarial,
         Method::Fsp,
         Method::Qat,
     ];
@@ -77,6 +81,7 @@ impl Method {
             Method::FitnetsTwoStage => "fitnets-two-stage",
             Method::Attention => "attention",
             Method::Rkd => "rkd",
+            Method::Adversarial => "adversarial",
             Method::Fsp => "fsp",
             Method::Qat => "qat",
         }
@@ -140,6 +145,8 @@ pub struct TrainConfig {
     pub hint_weight: f32,
     /// Attention transfer: β (the AT terms are weighted β/2; paper: 1000).
     pub at_beta: f32,
+    /// Adversarial distillation: weight of the student's fool-the-discriminator term.
+    pub adv_weight: f32,
     /// DKD's weight of the target-class term (paper: 1).
     pub dkd_alpha: f32,
     /// DKD's weight of the non-target-class term (paper: 8).
@@ -178,6 +185,7 @@ impl Default for TrainConfig {
             method: Method::Hinton,
             hint_weight: 1.0,
             at_beta: 1000.0,
+            adv_weight: 1.0,
             dkd_alpha: 1.0,
             dkd_beta: 8.0,
             ramp: Ramp::Constant,
@@ -246,6 +254,7 @@ impl TrainConfig {
             (self.dkd_alpha, "dkd alpha"),
             (self.dkd_beta, "dkd beta"),
             (self.hint_weight, "hint weight"),
+            (self.adv_weight, "adversarial weight"),
         ] {
             check(
                 (0.0..=100.0).contains(&value),

@@ -1,61 +1,20 @@
-//! The feature-based methods' side of a run: the student with its FitNets regressor, and the
-//! losses that need the teacher network's intermediate features (FitNets, attention transfer,
-//! RKD, FSP). The teacher network runs alongside the student, without gradients.
+//! The feature-based methods' side of a run: the checks and the losses that need the teacher
+//! network's intermediate features (FitNets, attention transfer, RKD, FSP). The teacher network
+//! runs alongside the student, without gradients.
 
-use burn::module::{Module, Param};
-use burn::tensor::{Device, Tensor, TensorData};
-
-use super::{Method, TrainConfig};
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
+use burn::tensor::Tensor;
 
+use super::{Method, Student, TrainConfig};
 use crate::distill::{
     attention_loss, cross_entropy, fsp_loss, fsp_matrix, hint_loss, hinton_loss, rkd_loss,
 };
-use crate::model::{Features, ModelSpec, Net};
-use crate::rng::Rng;
+use crate::model::{Features, ModelSpec};
 use crate::{err, Result};
 
 /// Share of the steps the two-stage FitNets recipe spends on the hint alone.
 pub const HINT_STAGE: f32 = 0.3;
-
-/// The trained module: the student network and, for FitNets, the regressor from its last
-/// hidden layer to the teacher's (0 or 1 of each).
-#[derive(Module, Debug)]
-pub struct Student {
-    /// The student network.
-    pub net: Net,
-    hint_w: Vec<Param<Tensor<2>>>,
-    hint_b: Vec<Param<Tensor<1>>>,
-}
-
-impl Student {
-    /// A student without a regressor.
-    pub fn new(net: Net) -> Self {
-        Self {
-            net,
-            hint_w: Vec::new(),
-            hint_b: Vec::new(),
-        }
-    }
-
-    /// Adds a linear regressor `[d_s] → [d_t]`, initialised like a dense layer from `seed`.
-    pub fn with_regressor(mut self, d_s: usize, d_t: usize, seed: u64, device: &Device) -> Self {
-        let mut rng = Rng::stream(seed, "hint regressor");
-        let bound = 1.0 / (d_s as f32).sqrt();
-        let w: Vec<f32> = (0..d_s * d_t).map(|_| rng.uniform(-bound, bound)).collect();
-        let b: Vec<f32> = (0..d_t).map(|_| rng.uniform(-bound, bound)).collect();
-        self.hint_w = vec![Param::from_tensor(Tensor::from_data(
-            TensorData::new(w, [d_s, d_t]),
-            device,
-        ))];
-        self.hint_b = vec![Param::from_tensor(Tensor::from_data(
-            TensorData::new(b, [d_t]),
-            device,
-        ))];
-        self
-    }
-}
 
 /// Width of the last hidden dense layer of `spec` (the layer FitNets and RKD use).
 fn last_hidden(spec: &ModelSpec) -> Option<usize> {
@@ -143,12 +102,8 @@ pub fn feature_loss(
     let last = |f: &Features| f.hidden.last().cloned().expect("checked by check_features");
     match c.method {
         Method::Fitnets | Method::FitnetsTwoStage => {
-            let hint = hint_loss(
-                last(&s),
-                student.hint_w[0].val(),
-                student.hint_b[0].val(),
-                last(&t),
-            );
+            let (w, b) = student.regressor().expect("added with the teacher network");
+            let hint = hint_loss(last(&s), w, b, last(&t));
             if c.method == Method::FitnetsTwoStage {
                 if (step as f32) < HINT_STAGE * total as f32 {
                     return hint;

@@ -3,11 +3,12 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::feature::{feature_loss, Student};
+use super::feature::feature_loss;
+use super::Student;
 use super::{Method, TrainConfig};
 use crate::distill::{
-    cross_entropy, dkd_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss,
-    tau_for_entropy, Combine,
+    bce_with_logits, cross_entropy, discriminator_accuracy, discriminator_loss, dkd_loss,
+    hinton_loss, hinton_loss_per_example, multi_teacher_loss, tau_for_entropy, Combine,
 };
 use crate::model::Net;
 
@@ -24,6 +25,23 @@ pub(super) struct Batch<'a> {
     pub device: &'a Device,
 }
 
+/// What one step computes.
+pub(super) struct StepLoss {
+    /// The loss to minimise, `[1]`.
+    pub loss: Tensor<1>,
+    /// Adversarial distillation: the discriminator's accuracy on the batch, `[1]`.
+    pub discriminator: Option<Tensor<1>>,
+}
+
+impl From<Tensor<1>> for StepLoss {
+    fn from(loss: Tensor<1>) -> Self {
+        Self {
+            loss,
+            discriminator: None,
+        }
+    }
+}
+
 /// The loss of `config.method` on `batch`. `teacher_net` must be set for the feature-based
 /// methods (the run checks it before training).
 pub(super) fn step_loss(
@@ -31,7 +49,7 @@ pub(super) fn step_loss(
     student: &Student,
     teacher_net: Option<&Net>,
     batch: Batch,
-) -> Tensor<1> {
+) -> StepLoss {
     let Batch {
         x,
         y,
@@ -40,7 +58,7 @@ pub(super) fn step_loss(
         device,
     } = batch;
     if teachers.is_empty() {
-        return cross_entropy(student.net.forward(x, c.dropout), y);
+        return cross_entropy(student.net.forward(x, c.dropout), y).into();
     }
     let [b, _] = y.dims();
     let (alpha, tau) = (c.alpha_at(step, total), c.tau_at(step, total));
@@ -63,13 +81,27 @@ pub(super) fn step_loss(
         let tnet = teacher_net.expect("the run checks the teacher network before training");
         let s = student.net.forward_features(x.clone(), c.dropout);
         let t = tnet.forward_features(x, 0.0);
-        return feature_loss(c, student, s, t, teacher, y, (alpha, tau), (step, total));
+        return feature_loss(c, student, s, t, teacher, y, (alpha, tau), (step, total)).into();
     }
     let logits = student
         .net
         .forward_quant(x, c.dropout, c.fake_quant_bits())
         .logits;
-    match c.method {
+    let loss = match c.method {
+        Method::Adversarial => {
+            let d = student.discriminator().expect("added when the run is made");
+            let fool = bce_with_logits(d.forward(logits.clone(), tau, true), 1.0);
+            let on_teacher = d.forward(teacher.clone(), tau, false);
+            let on_student = d.forward(logits.clone().detach(), tau, false);
+            let accuracy = discriminator_accuracy(on_teacher.clone(), on_student.clone());
+            let loss = hinton_loss(logits, teacher, y, alpha, tau)
+                + fool * c.adv_weight
+                + discriminator_loss(on_teacher, on_student);
+            return StepLoss {
+                loss,
+                discriminator: Some(accuracy),
+            };
+        }
         Method::Hinton | Method::Qat => match taus {
             None => hinton_loss(logits, teacher, y, alpha, tau),
             Some(taus) => {
@@ -100,5 +132,6 @@ pub(super) fn step_loss(
         | Method::Fsp => {
             unreachable!("feature methods are handled above")
         }
-    }
+    };
+    loss.into()
 }

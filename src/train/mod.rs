@@ -10,12 +10,14 @@ mod generations;
 mod loss;
 mod optim;
 mod run;
+mod student;
 
 pub use config::{Method, TrainConfig};
 pub use eval::{evaluate_logits, Evaluation};
-pub use feature::{Student, HINT_STAGE};
+pub use feature::HINT_STAGE;
 pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };
 pub use optim::{learning_rate, Optimizer, Schedule};
 pub use run::{predict, predict_with, race, ChunkReport, Run, CALIBRATION_IMAGES};
+pub use student::{Discriminator, Student, DISCRIMINATOR_WIDTH};

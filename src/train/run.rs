@@ -7,9 +7,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::feature::{check_features, regressor_dims, Student};
-use super::loss::{step_loss, Batch};
-use super::{evaluate_logits, Evaluation, TrainConfig};
+use super::feature::{check_features, regressor_dims};
+use super::loss::{step_loss, Batch, StepLoss};
+use super::Student;
+use super::{evaluate_logits, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits};
 use crate::rng::{Fingerprint, Rng};
@@ -33,6 +34,9 @@ pub struct ChunkReport {
     pub finished: bool,
     /// Set when a non-finite loss paused the run; the weights were restored.
     pub nan_paused: Option<String>,
+    /// Adversarial distillation: the discriminator's accuracy at each step of this chunk
+    /// (empty for the other methods).
+    pub discriminator_accuracy: Vec<f32>,
 }
 
 /// A student (or teacher) being trained: model, optimizer, batch order and progress.
@@ -113,13 +117,19 @@ impl Run {
         };
         let batcher = Batcher::new(n, config.batch_size, config.seed);
         let total_steps = config.epochs * batcher.batches_per_epoch();
+        let student = match config.method {
+            Method::Adversarial if !teachers.is_empty() => {
+                Student::new(model).with_discriminator(config.seed, &device)
+            }
+            _ => Student::new(model),
+        };
         Self {
             aug_rng: Rng::stream(config.seed, "augment"),
             optim: config.optimizer.init(config.momentum),
             config,
             spec,
             device,
-            model: Student::new(model),
+            model: student,
             batcher,
             step: 0,
             total_steps,
@@ -187,7 +197,7 @@ impl Run {
         }
         check_features(self.config.method, &self.spec, &spec)?;
         if let Some((ds, dt)) = regressor_dims(self.config.method, &self.spec, &spec) {
-            let student = Student::new(self.model.net.clone());
+            let student = self.model.clone();
             self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
         }
         self.teacher_net = Some((spec, net.no_grad()));
@@ -209,7 +219,7 @@ impl Run {
         self.step >= self.total_steps
     }
 
-    fn loss(&mut self, indices: &[usize]) -> Tensor<1> {
+    fn loss(&mut self, indices: &[usize]) -> StepLoss {
         let b = indices.len();
         let mut x = self.data.train.inputs(indices);
         jitter(&mut x, self.config.jitter, &mut self.aug_rng);
@@ -261,25 +271,32 @@ impl Run {
             self.step,
             self.batch_fingerprint,
         );
-        let mut losses = Vec::new();
+        let (mut losses, mut accuracies) = (Vec::new(), Vec::new());
         while losses.len() < n && !self.finished() {
             let indices = self.batcher.next_batch();
             self.batch_fingerprint.add(indices.len() as u64);
             for &i in &indices {
                 self.batch_fingerprint.add(i as u64);
             }
-            let loss = self.loss(&indices);
+            let StepLoss {
+                loss,
+                discriminator,
+            } = self.loss(&indices);
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
             let lr = self.config.lr_at(self.step, self.total_steps);
             self.model = self.optim.step(lr, self.model.clone(), grads);
             losses.push(loss.detach().without_autodiff());
+            accuracies.extend(discriminator.map(|a| a.without_autodiff()));
             self.step += 1;
         }
-        let losses = if losses.is_empty() {
-            Vec::new()
-        } else {
-            read_f32(Tensor::cat(losses, 0)).await?
+        // One read back for the chunk: the losses, then any discriminator accuracies.
+        let steps = losses.len();
+        let mut values = match steps {
+            0 => Vec::new(),
+            _ => read_f32(Tensor::cat([losses, accuracies].concat(), 0)).await?,
         };
+        let discriminator_accuracy = values.split_off(steps.min(values.len()));
+        let losses = values;
         let mut report = ChunkReport {
             step: self.step,
             total_steps: self.total_steps,
@@ -287,6 +304,7 @@ impl Run {
             losses,
             finished: self.finished(),
             nan_paused: None,
+            discriminator_accuracy,
         };
         if let Some(i) = report.losses.iter().position(|l| !l.is_finite()) {
             let bad = report.losses[i];
@@ -308,6 +326,7 @@ impl Run {
             report.epoch = self.batcher.epoch();
             report.finished = false;
             report.losses.truncate(i);
+            report.discriminator_accuracy.truncate(i);
         }
         Ok(report)
     }

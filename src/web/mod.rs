@@ -316,7 +316,8 @@ impl Lab {
     }
 
     /// Trains up to `n` steps of the student `which` (`"distilled"` or `"baseline"`):
-    /// `{step, totalSteps, epoch, losses: Float32Array, finished, nanPaused, message}`.
+    /// `{step, totalSteps, epoch, losses: Float32Array, discriminator: Float32Array (adversarial
+    /// distillation's discriminator accuracy per step, else empty), finished, nanPaused, message}`.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, n: usize, which: &str) -> Result<JsValue, JsError> {
         let run = match which {
@@ -331,9 +332,14 @@ impl Lab {
             "finished": report.finished, "nanPaused": report.nan_paused.is_some(),
             "message": report.nan_paused,
         }))?;
-        let losses = js_sys::Float32Array::from(report.losses.as_slice());
-        js_sys::Reflect::set(&out, &"losses".into(), &losses)
-            .map_err(|_| JsError::new("could not build the report"))?;
+        for (key, values) in [
+            ("losses", &report.losses),
+            ("discriminator", &report.discriminator_accuracy),
+        ] {
+            let array = js_sys::Float32Array::from(values.as_slice());
+            js_sys::Reflect::set(&out, &key.into(), &array)
+                .map_err(|_| JsError::new("could not build the report"))?;
+        }
         Ok(out)
     }
 

@@ -31,6 +31,7 @@ test('every method, optimizer and schedule is selectable and trains in the page'
     ['fitnets', {}, /regressor/],
     ['fitnets-two-stage', {}, /first 30 %/],
     ['rkd', {}, /distances/],
+    ['adversarial', {}, /discriminator D/],
     ['attention', { arch: 'cnn', hidden: '8,16,64' }, /Attention transfer/],
     ['fsp', { arch: 'cnn', hidden: '32,64,32' }, /FSP matrices/],
   ];
@@ -50,6 +51,8 @@ test('every method, optimizer and schedule is selectable and trains in the page'
     assert.match(hash, new RegExp(`method=${method}(&|$)`));
     for (const [key, value] of Object.entries(extra)) assert.match(hash, new RegExp(`${key}=${value}(&|$)`));
     const accuracy = await runOnce(page);
+    // Only adversarial runs show the discriminator's accuracy, one point per step.
+    assert.equal(await page.isVisible('#disc-figure'), method === 'adversarial', method);
     // Chance is 10 %; after 47 steps every method is far above it (DKD, warming up, is the slowest).
     assert.ok(accuracy >= 50, `${method} ${JSON.stringify(extra)}: ${accuracy}%`);
     // Back to the plain settings for the next method (a real reload: a new hash alone would not reload).

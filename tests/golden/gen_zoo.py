@@ -24,6 +24,9 @@ its gradient with respect to the student input are computed in float64.
   symmetric per output channel, scale max|w_c|/(2^(b-1)-1); scales at least float32 eps. These
   run in float32, as the ops require. Quantization-aware distillation: Hinton's loss on the
   logits of a fake-quantized linear layer.
+- Adversarial distillation: a discriminator relu(softmax(z/tau) @ W1 + b1) @ W2 + b2; the student's
+  term BCE-with-logits(D(s), 1) plus the discriminator's BCE(D(t), 1) + BCE(D(s.detach()), 0)
+  (F.binary_cross_entropy_with_logits, mean); the gradient reaches s only through the first.
 - FSP (Yim et al. 2017): G = a.view(b, c1, hw) @ b.view(b, c2, hw)^T / hw; the loss is the squared
   difference of student and teacher matrices, summed over entries and averaged over the batch.
 """
@@ -133,6 +136,17 @@ def fsp(a, b):
 
 def fsp_loss(gs, gt):
     return (gs - gt).pow(2).sum() / gs.shape[0]
+
+
+def disc(z, tau, w1, b1, w2, b2):
+    return F.relu(F.softmax(z / tau, dim=1) @ w1 + b1) @ w2 + b2
+
+
+def adversarial(s, t, tau, w1, b1, w2, b2):
+    d = lambda z: disc(z, tau, w1, b1, w2, b2)
+    bce = F.binary_cross_entropy_with_logits
+    ds, dt, dsd = d(s), d(t), d(s.detach())
+    return bce(ds, torch.ones_like(ds)) + bce(dt, torch.ones_like(dt)) + bce(dsd, torch.zeros_like(dsd))
 
 
 def f32(rng, shape, scale=1.0):
@@ -249,6 +263,15 @@ def main():
                               lambda xs: hinton(fq_act(xs, bits) @ fq_weight(torch.tensor(w), bits, 1)
                                                 + torch.tensor(bias), torch.tensor(t), torch.tensor(y),
                                                 alpha, tau)))
+    # Adversarial: temperatures, a batch of one, extreme logits.
+    for i, (b, h, tau, scale) in enumerate([(8, 16, 4.0, 3.0), (1, 8, 1.0, 3.0), (6, 4, 2.0, 50.0)]):
+        s_, t_ = f32(rng, (b, 10), scale), f32(rng, (b, 10), scale)
+        s_, t_ = np.clip(s_, -50, 50).astype(np.float32), np.clip(t_, -50, 50).astype(np.float32)
+        w1, b1 = f32(rng, (10, h), 0.5), f32(rng, (h,), 0.1)
+        w2, b2 = f32(rng, (h, 1), 0.5), f32(rng, (1,), 0.1)
+        cases.append(record(f"adversarial-{i}-b{b}", "adversarial", s_, {"tau": tau},
+                            {"teacher": t_, "w1": w1, "b1": b1, "w2": w2, "b2": b2},
+                            lambda st: adversarial(st, t64(t_), tau, t64(w1), t64(b1), t64(w2), t64(b2))))
     # FSP: the gradient with respect to the student's first map; a batch of one, a constant map.
     for i, (b, c1, c2, h, const) in enumerate([(4, 3, 5, 7, False), (1, 2, 2, 4, False), (2, 4, 3, 5, True)]):
         a_s, b_s = f32(rng, (b, c1, h, h)), f32(rng, (b, c2, h, h))

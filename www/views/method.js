@@ -21,6 +21,10 @@ const TEXT = {
     'student (student type CNN, widths like 8,16,64).',
   rkd: 'Relational KD (Park et al. 2019): the student matches the teacher\u2019s distances between the examples of a ' +
     'batch and the angles between them (last hidden layers), L = α·CE + (1−α)·(25·L_dist + 50·L_angle).',
+  adversarial: 'Adversarial distillation (after Wang et al. 2018): a small discriminator D (10 → 64 → 1 on ' +
+    'softmax(z/τ)) learns to tell the teacher\u2019s outputs from the student\u2019s, and the student learns, on top of ' +
+    'Hinton\u2019s loss, to make D take its outputs for the teacher\u2019s: L = Hinton + BCE(D(p_s), teacher). The chart ' +
+    'under the training curves shows how often D is right; near 50 % the student passes.',
   fsp: 'FSP matrices (Yim et al. 2017): for each pair of consecutive conv layers, G = Σ_hw F¹·F²ᵀ / hw says how a ' +
     'layer transforms what it receives. As in the paper, the student first matches the teacher\u2019s matrices alone, ' +
     'L = mean Σ (G_s − G_t)², for 30 % of the steps, then learns with Hinton\u2019s loss. Needs a CNN student with the ' +
