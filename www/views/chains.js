@@ -35,7 +35,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
       return;
     }
     const left = Math.min(230, width * 0.45);
-    const right = width - 70;
+    const right = width - 95;
     const t = teacherErrors();
     const max = Math.max(...done.map((s) => s.result.testErrors), t ?? 0, 1);
     const x = (e) => left + ((right - left) * e) / max;
