@@ -245,3 +245,52 @@ fn quantization_aware_distill_exports_an_integer_student_that_evaluate_reads() {
     assert_ne!(code, 0);
     assert!(err.contains("bits = 9"), "{err}");
 }
+
+#[test]
+fn experiment_deploy_prunes_fine_tunes_and_quantizes() {
+    let dir = std::env::temp_dir().join(format!("distill-lab-deploy-{}", std::process::id()));
+    let (code, out, err) = cli(&[
+        "experiment",
+        "deploy",
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--train-limit",
+        "2000",
+        "--student",
+        "mlp:32",
+        "--finetune-epochs",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("deploy-mnist.json")).unwrap()).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let rows = doc["rows"].as_array().unwrap();
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r["student"] == label)
+            .unwrap_or_else(|| panic!("no row {label} in\n{out}"))
+    };
+    let errors = |label: &str| row(label)["meanErrors"].as_f64().unwrap();
+    let bytes = |label: &str| row(label)["bytes"].as_f64().unwrap();
+    assert!(bytes("distilled, int8") / bytes("distilled, float32") < 0.27);
+    assert!(
+        (row("pruned 80 % + KD fine-tuning")["sparsity"][0]
+            .as_f64()
+            .unwrap()
+            - 0.8)
+            .abs()
+            < 1e-3
+    );
+    // Fine-tuning with the teacher repairs most of what pruning broke.
+    assert!(errors("pruned 80 % + KD fine-tuning") < errors("pruned 80 %, not fine-tuned"));
+    // Per-neuron pruning gives a real, smaller network.
+    let small = "neurons pruned to mlp:16 + KD fine-tuning";
+    assert!(bytes(small) < 0.6 * bytes("distilled, float32"));
+    assert!(errors(small) < 5000.0);
+    assert!(row(small)["imagesPerSecond"][0].as_f64().unwrap() > 0.0);
+}

@@ -3,12 +3,14 @@
 
 mod logits;
 mod net;
+mod prune;
 mod quant;
 mod spec;
 mod weights;
 
 pub use logits::{argmax, load_logits, save_logits, TeacherLogits};
 pub use net::{read_f32, Features, Net};
+pub use prune::{apply_masks, prune_neurons, sparsity, weight_masks, HostWeights};
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::ModelSpec;
 pub use weights::{file_format, load_weights, save_weights, WEIGHTS_FORMAT};

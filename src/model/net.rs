@@ -187,6 +187,35 @@ impl Net {
         }
     }
 
+    /// The network with every weight multiplied by its 0/1 mask (one host mask per layer of
+    /// [`ModelSpec::layer_shapes`], as [`super::weight_masks`] makes them); parameters keep their
+    /// identity, so an optimizer's state carries over. Biases are left alone.
+    pub fn masked(self, masks: &[Vec<f32>]) -> Self {
+        let Self {
+            conv_w,
+            conv_b,
+            fc_w,
+            fc_b,
+        } = self;
+        let mut masks = masks.iter();
+        let conv_w = conv_w
+            .into_iter()
+            .zip(masks.by_ref())
+            .map(|(p, m)| p.map(|t| mask_leaf(t, m)))
+            .collect();
+        let fc_w = fc_w
+            .into_iter()
+            .zip(masks)
+            .map(|(p, m)| p.map(|t| mask_leaf(t, m)))
+            .collect();
+        Self {
+            conv_w,
+            conv_b,
+            fc_w,
+            fc_b,
+        }
+    }
+
     /// The squared L2 norm of the gradient over every parameter, `[1]` (parameters without a
     /// gradient count as 0).
     pub fn grad_sq_norm(&self, grads: &Gradients) -> Tensor<1> {
@@ -225,6 +254,22 @@ impl Net {
             out.push((read_f32(w).await?, read_f32(b).await?));
         }
         Ok(out)
+    }
+}
+
+/// `t · mask` as a fresh leaf (computed outside autodiff, then tracked again if `t` was), so that
+/// it can stay a parameter.
+fn mask_leaf<const D: usize>(t: Tensor<D>, mask: &[f32]) -> Tensor<D> {
+    let tracked = t.is_autodiff();
+    let inner = t.without_autodiff();
+    let mask = Tensor::<D>::from_data(
+        TensorData::new(mask.to_vec(), inner.dims()),
+        &inner.device(),
+    );
+    let out = inner * mask;
+    match tracked {
+        true => out.autodiff().require_grad(),
+        false => out,
     }
 }
 

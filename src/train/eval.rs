@@ -1,8 +1,12 @@
-//! Test-set evaluation from logits.
+//! Predictions in batches, and test-set evaluation from logits.
 
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::model::argmax;
+use crate::data::PIXELS;
+use crate::model::{argmax, read_f32, Net};
+use crate::{err, Result};
 
 /// Test-set metrics of a model at some step.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -43,4 +47,41 @@ pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation
         test_errors: errors,
         test_loss: loss / n as f64,
     }
+}
+
+/// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.
+///
+/// # Shapes
+/// returns `[n, 10]` row-major
+pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<f32>> {
+    predict_with(model, images, device, None).await
+}
+
+/// [`predict`], fake-quantized to `bits` bits when set (activation scales per batch of 1000).
+pub async fn predict_with(
+    model: &Net,
+    images: &[u8],
+    device: &Device,
+    bits: Option<u32>,
+) -> Result<Vec<f32>> {
+    let model = model.valid();
+    let inner = device.clone().inner();
+    let n = images.len() / PIXELS;
+    if n * PIXELS != images.len() {
+        return Err(err!(
+            "predict: {} bytes is not a whole number of images",
+            images.len()
+        ));
+    }
+    let mut outs = Vec::new();
+    for start in (0..n).step_by(1000) {
+        let end = (start + 1000).min(n);
+        let x: Vec<f32> = images[start * PIXELS..end * PIXELS]
+            .iter()
+            .map(|&p| f32::from(p) / 255.0)
+            .collect();
+        let x = Tensor::<2>::from_data(TensorData::new(x, [end - start, PIXELS]), &inner);
+        outs.push(model.forward_quant(x, 0.0, bits).logits);
+    }
+    read_f32(Tensor::cat(outs, 0)).await
 }

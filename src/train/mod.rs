@@ -13,11 +13,11 @@ mod run;
 mod student;
 
 pub use config::{Method, TrainConfig};
-pub use eval::{evaluate_logits, Evaluation};
+pub use eval::{evaluate_logits, predict, predict_with, Evaluation};
 pub use feature::HINT_STAGE;
 pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };
 pub use optim::{learning_rate, Optimizer, Schedule};
-pub use run::{predict, predict_with, race, ChunkReport, Run, CALIBRATION_IMAGES};
+pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES};
 pub use student::{Discriminator, Student, DISCRIMINATOR_WIDTH};

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::feature::{check_features, regressor_dims};
 use super::loss::{step_loss, Batch, StepLoss};
 use super::Student;
-use super::{evaluate_logits, Evaluation, Method, TrainConfig};
+use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits};
 use crate::rng::{Fingerprint, Rng};
@@ -56,6 +56,8 @@ pub struct Run {
     teacher_net: Option<(ModelSpec, Net)>,
     init_fingerprint: Fingerprint,
     batch_fingerprint: Fingerprint,
+    /// Pruning masks held after every step (fine-tuning a pruned student).
+    masks: Option<Vec<Vec<f32>>>,
 }
 
 impl Run {
@@ -138,6 +140,7 @@ impl Run {
             teacher_net: None,
             init_fingerprint: Fingerprint::default(),
             batch_fingerprint: Fingerprint::default(),
+            masks: None,
         }
     }
 
@@ -201,6 +204,24 @@ impl Run {
             self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
         }
         self.teacher_net = Some((spec, net.no_grad()));
+        Ok(())
+    }
+
+    /// Holds the student's weights at 0 where `masks` (one per layer, from
+    /// [`crate::model::weight_masks`]) are 0, now and after every step: fine-tuning a pruned
+    /// student.
+    pub fn set_masks(&mut self, masks: Vec<Vec<f32>>) -> Result<()> {
+        let shapes = self.spec.layer_shapes();
+        let fits = masks.len() == shapes.len()
+            && masks
+                .iter()
+                .zip(&shapes)
+                .all(|(m, (s, _))| m.len() == s.iter().product::<usize>());
+        if !fits {
+            return Err(err!("the masks do not fit a {}", self.spec));
+        }
+        self.model.net = self.model.net.clone().masked(&masks);
+        self.masks = Some(masks);
         Ok(())
     }
 
@@ -284,7 +305,11 @@ impl Run {
             } = self.loss(&indices);
             let grads = GradientsParams::from_grads(loss.backward(), &self.model);
             let lr = self.config.lr_at(self.step, self.total_steps);
-            self.model = self.optim.step(lr, self.model.clone(), grads);
+            let mut model = self.optim.step(lr, self.model.clone(), grads);
+            if let Some(masks) = &self.masks {
+                model.net = model.net.masked(masks);
+            }
+            self.model = model;
             losses.push(loss.detach().without_autodiff());
             accuracies.extend(discriminator.map(|a| a.without_autodiff()));
             self.step += 1;
@@ -379,41 +404,4 @@ pub fn race(
     let distilled = Run::with_teachers(config.clone(), data.clone(), teachers, device)?;
     let baseline = Run::new(config, data, None, device)?;
     Ok((distilled, baseline))
-}
-
-/// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.
-///
-/// # Shapes
-/// returns `[n, 10]` row-major
-pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<f32>> {
-    predict_with(model, images, device, None).await
-}
-
-/// [`predict`], fake-quantized to `bits` bits when set (activation scales per batch of 1000).
-pub async fn predict_with(
-    model: &Net,
-    images: &[u8],
-    device: &Device,
-    bits: Option<u32>,
-) -> Result<Vec<f32>> {
-    let model = model.valid();
-    let inner = device.clone().inner();
-    let n = images.len() / PIXELS;
-    if n * PIXELS != images.len() {
-        return Err(err!(
-            "predict: {} bytes is not a whole number of images",
-            images.len()
-        ));
-    }
-    let mut outs = Vec::new();
-    for start in (0..n).step_by(1000) {
-        let end = (start + 1000).min(n);
-        let x: Vec<f32> = images[start * PIXELS..end * PIXELS]
-            .iter()
-            .map(|&p| f32::from(p) / 255.0)
-            .collect();
-        let x = Tensor::<2>::from_data(TensorData::new(x, [end - start, PIXELS]), &inner);
-        outs.push(model.forward_quant(x, 0.0, bits).logits);
-    }
-    read_f32(Tensor::cat(outs, 0)).await
 }

@@ -1,6 +1,7 @@
 //! `experiment methods`: every distillation method on the same student and budget, several
 //! seeds, mean ± std; printed as a table and saved as JSON under `results/`. The chains of
-//! students (born-again, teacher assistant) are in [`chains`], quantization in [`quant`].
+//! students (born-again, teacher assistant) are in [`chains`], quantization in [`quant`],
+//! pruning for deployment in [`deploy`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +17,11 @@ use distill_lab::{err, Result};
 use serde_json::json;
 
 mod chains;
+mod deploy;
 mod quant;
 
 use chains::{born_again_table, ta_chain_table, BornAgainArgs, TaChainArgs};
+use deploy::{deploy_table, DeployArgs};
 use quant::{qat_table, QatArgs};
 
 use super::{attach_teacher_net, load_teachers};
@@ -33,6 +36,9 @@ pub enum Experiment {
     TaChain(TaChainArgs),
     /// Quantization-aware distillation versus post-training quantization, with and without KD.
     Qat(QatArgs),
+    /// Deployment: pruning (unstructured, per neuron) with KD fine-tuning, and int8; size,
+    /// sparsity, accuracy and CPU speed.
+    Deploy(DeployArgs),
 }
 
 #[derive(Args)]
@@ -196,6 +202,7 @@ pub fn run(e: Experiment) -> Result<()> {
         Experiment::BornAgain(b) => born_again_table(b),
         Experiment::TaChain(t) => ta_chain_table(t),
         Experiment::Qat(q) => qat_table(q),
+        Experiment::Deploy(d) => deploy_table(d),
     }
 }
 

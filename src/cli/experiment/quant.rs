@@ -30,7 +30,11 @@ fn int_errors(q: &QuantNet, data: &Dataset) -> Result<(f64, usize)> {
 }
 
 /// Trains one run to its end.
-fn train(config: TrainConfig, data: &Arc<Dataset>, t: Option<Arc<TeacherLogits>>) -> Result<Run> {
+pub(super) fn train(
+    config: TrainConfig,
+    data: &Arc<Dataset>,
+    t: Option<Arc<TeacherLogits>>,
+) -> Result<Run> {
     let mut run = Run::new(config, data.clone(), t, &cpu_device())?;
     let report = block_on(run.train_steps(run.total_steps()))?;
     match report.nan_paused {
