@@ -44,13 +44,13 @@ fn removing_dead_neurons_changes_no_output() {
     // Kill half of each hidden layer's neurons (no incoming weight, no bias): ReLU gives 0, so
     // the smaller network must compute exactly what the bigger one does.
     let (spec, mut w) = host("mlp:64,32", 2);
-    for layer in 0..2 {
-        let n_out = w[layer].1.len();
+    for (weights, bias) in w.iter_mut().take(2) {
+        let n_out = bias.len();
         for j in (0..n_out).filter(|j| j % 2 == 1) {
-            for r in 0..w[layer].0.len() / n_out {
-                w[layer].0[r * n_out + j] = 0.0;
+            for r in 0..weights.len() / n_out {
+                weights[r * n_out + j] = 0.0;
             }
-            w[layer].1[j] = 0.0;
+            bias[j] = 0.0;
         }
     }
     let (small, w_small) = prune_neurons(&spec, &w, 0.5).unwrap();
