@@ -278,6 +278,7 @@ fn experiment_deploy_prunes_fine_tunes_and_quantizes() {
     let errors = |label: &str| row(label)["meanErrors"].as_f64().unwrap();
     let bytes = |label: &str| row(label)["bytes"].as_f64().unwrap();
     assert!(bytes("distilled, int8") / bytes("distilled, float32") < 0.27);
+    assert!(errors("distilled, int8, dynamic activations") < errors("distilled, float32") + 100.0);
     assert!(
         (row("pruned 80 % + KD fine-tuning")["sparsity"][0]
             .as_f64()

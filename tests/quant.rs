@@ -43,6 +43,9 @@ fn the_integer_cnn_agrees_with_the_float_cnn() {
         100.0 * a
     );
     assert!(a >= 0.99, "agreement {a}");
+    // Dynamic activation scales (each image's own maxima) agree as well.
+    let dynamic = agreement(&float, &q.logits_dynamic(images));
+    assert!(dynamic >= 0.99, "dynamic agreement {dynamic}");
     // The dequantized weights are within half a step of the float ones.
     for ((w, _), (d, _)) in host.iter().zip(q.dequantize()) {
         let max = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));

@@ -61,14 +61,26 @@ impl Layer {
         self.shape[0]
     }
 
-    /// The layer on one example's input (`[in]`, or `[c, h, w]` for a conv), before ReLU.
-    fn apply(&self, input: &[f32], bits: u32) -> Vec<f32> {
-        let inv = 1.0 / self.input_scale;
+    /// The layer on one example's input (`[in]`, or `[c, h, w]` for a conv), before ReLU. With
+    /// `dynamic`, the input's scale is its own maximum (not the calibrated one) and the bias is
+    /// added in floats after the rescale, as in dynamic quantization.
+    fn apply(&self, input: &[f32], bits: u32, dynamic: bool) -> Vec<f32> {
+        let levels = act_levels(bits);
+        let scale = match dynamic {
+            true => (input.iter().fold(0.0f32, |m, &x| m.max(x)) / levels).max(f32::EPSILON),
+            false => self.input_scale,
+        };
         let codes: Vec<i32> = input
             .iter()
-            .map(|&x| code(x, inv, 0.0, act_levels(bits)))
+            .map(|&x| code(x, 1.0 / scale, 0.0, levels))
             .collect();
-        let rescale = |o: usize, acc: i32| acc as f32 * (self.input_scale * self.weight_scale[o]);
+        let rescale = |o: usize, acc: i32| match dynamic {
+            true => {
+                let bias = (acc - self.bias[o]) as f32 * scale * self.weight_scale[o];
+                bias + self.bias[o] as f32 * self.input_scale * self.weight_scale[o]
+            }
+            false => acc as f32 * (scale * self.weight_scale[o]),
+        };
         if self.shape.len() == 2 {
             let fan_in = self.shape[1];
             return (0..self.outputs())
@@ -188,7 +200,7 @@ impl QuantNet {
             let conv = (layer.shape.len() == 4).then(|| layer.outputs());
             acts = acts
                 .iter()
-                .map(|a| activate(layer.apply(a, bits), conv))
+                .map(|a| activate(layer.apply(a, bits, false), conv))
                 .collect();
             layers.push(layer);
         }
@@ -211,13 +223,24 @@ impl QuantNet {
 
     /// Logits for `images` (`n · 784` grey levels), `[n, 10]` row-major.
     pub fn logits(&self, images: &[u8]) -> Vec<f32> {
+        self.logits_with(images, false)
+    }
+
+    /// Logits with dynamic quantization of the activations: each layer input of each image is
+    /// quantized with its own maximum, the biases are added in floats; the calibrated scales
+    /// serve only to decode the stored biases.
+    pub fn logits_dynamic(&self, images: &[u8]) -> Vec<f32> {
+        self.logits_with(images, true)
+    }
+
+    fn logits_with(&self, images: &[u8], dynamic: bool) -> Vec<f32> {
         let last = self.layers.len() - 1;
         images
             .chunks_exact(PIXELS)
             .flat_map(|img| {
                 let mut a: Vec<f32> = img.iter().map(|&p| f32::from(p) / 255.0).collect();
                 for (i, layer) in self.layers.iter().enumerate() {
-                    a = layer.apply(&a, self.bits);
+                    a = layer.apply(&a, self.bits, dynamic);
                     if i < last {
                         let conv = (layer.shape.len() == 4).then(|| layer.outputs());
                         a = activate(a, conv);

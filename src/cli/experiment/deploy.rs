@@ -72,10 +72,19 @@ fn measure_float(spec: &ModelSpec, net: &Net, data: &Dataset) -> Result<Measured
     })
 }
 
-/// The integer network on the test set, timed (plain Rust, one thread).
-fn measure_int8(q: &QuantNet, host_sparsity: f64, data: &Dataset) -> Result<Measured> {
+/// The integer network on the test set, timed (plain Rust, one thread); `dynamic`: activation
+/// scales per image instead of calibrated ones.
+fn measure_int8(
+    q: &QuantNet,
+    host_sparsity: f64,
+    data: &Dataset,
+    dynamic: bool,
+) -> Result<Measured> {
     let t0 = Instant::now();
-    let logits = q.logits(&data.test.images);
+    let logits = match dynamic {
+        true => q.logits_dynamic(&data.test.images),
+        false => q.logits(&data.test.images),
+    };
     let per_second = data.test.len() as f64 / t0.elapsed().as_secs_f64();
     let file = q.to_bytes(&[])?;
     Ok(Measured {
@@ -84,7 +93,11 @@ fn measure_int8(q: &QuantNet, host_sparsity: f64, data: &Dataset) -> Result<Meas
         gzip: gzip_len(&file)?,
         sparsity: host_sparsity,
         per_second,
-        engine: "int8, 1 thread",
+        engine: if dynamic {
+            "int8 dynamic, 1 thread"
+        } else {
+            "int8, 1 thread"
+        },
     })
 }
 
@@ -158,7 +171,11 @@ pub fn deploy_table(d: DeployArgs) -> Result<()> {
         let q = block_on(run.quantize(8))?;
         add(
             "distilled, int8".into(),
-            measure_int8(&q, sparsity(&host), &data)?,
+            measure_int8(&q, sparsity(&host), &data, false)?,
+        );
+        add(
+            "distilled, int8, dynamic activations".into(),
+            measure_int8(&q, sparsity(&host), &data, true)?,
         );
 
         let masks = weight_masks(&host, d.sparsity)?;
@@ -186,7 +203,7 @@ pub fn deploy_table(d: DeployArgs) -> Result<()> {
         let q = block_on(tuned.quantize(8))?;
         add(
             format!("pruned {:.0} % + KD fine-tuning, int8", 100.0 * d.sparsity),
-            measure_int8(&q, sparsity(&tuned_host), &data)?,
+            measure_int8(&q, sparsity(&tuned_host), &data, false)?,
         );
 
         let (small, small_host) = prune_neurons(&spec, &host, d.keep_neurons)?;
@@ -206,7 +223,7 @@ pub fn deploy_table(d: DeployArgs) -> Result<()> {
         let q = block_on(tuned.quantize(8))?;
         add(
             format!("neurons pruned to {small} + KD fine-tuning, int8"),
-            measure_int8(&q, 0.0, &data)?,
+            measure_int8(&q, 0.0, &data, false)?,
         );
         eprintln!(
             "seed {seed} done ({:.0} s)",
