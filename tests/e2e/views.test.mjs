@@ -104,6 +104,7 @@ test('teaching views on MNIST: explorer, matrix = CLI, why τ², race, confusion
   assert.match(fp, /Identical ✓/);
   await page.waitForTimeout(400);
   await shoot(page, '#training', 'view-race.png');
+  await shoot(page, '#race', 'view-race-table.png');
   await shoot(page, '#confusion', 'view-confusion.png');
 
   // Exports: JSON (with predictions), CSV, PNG, and weights that the native CLI reads to the same predictions.
