@@ -9,7 +9,7 @@ mod spec;
 mod weights;
 
 pub use logits::{argmax, load_logits, save_logits, TeacherLogits};
-pub use net::{read_f32, Features, Net};
+pub use net::{read_f32, Features, Net, WeightMasks};
 pub use prune::{apply_masks, prune_neurons, sparsity, weight_masks, HostWeights};
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::ModelSpec;

@@ -11,6 +11,13 @@ use crate::distill::{fake_quant_act, fake_quant_conv, fake_quant_dense};
 use crate::rng::Rng;
 use crate::{err, Result};
 
+/// Pruning masks of a [`Net`]'s weights, on its device ([`Net::weight_masks`]).
+#[derive(Debug, Clone)]
+pub struct WeightMasks {
+    conv: Vec<Tensor<4>>,
+    fc: Vec<Tensor<2>>,
+}
+
 /// What [`Net::forward_features`] returns.
 #[derive(Debug, Clone)]
 pub struct Features {
@@ -187,26 +194,49 @@ impl Net {
         }
     }
 
-    /// The network with every weight multiplied by its 0/1 mask (one host mask per layer of
-    /// [`ModelSpec::layer_shapes`], as [`super::weight_masks`] makes them); parameters keep their
-    /// identity, so an optimizer's state carries over. Biases are left alone.
-    pub fn masked(self, masks: &[Vec<f32>]) -> Self {
+    /// Host 0/1 masks (one per layer of [`ModelSpec::layer_shapes`], as
+    /// [`super::weight_masks`] makes them) as tensors beside the weights, made once for
+    /// [`Net::masked`] to apply at every step. The caller checks their lengths.
+    pub fn weight_masks(&self, masks: &[Vec<f32>]) -> WeightMasks {
+        fn upload<const D: usize>(p: &Param<Tensor<D>>, m: &[f32]) -> Tensor<D> {
+            let t = p.val().without_autodiff();
+            Tensor::from_data(TensorData::new(m.to_vec(), t.dims()), &t.device())
+        }
+        let (conv, fc) = masks.split_at(self.conv_w.len());
+        WeightMasks {
+            conv: self
+                .conv_w
+                .iter()
+                .zip(conv)
+                .map(|(p, m)| upload(p, m))
+                .collect(),
+            fc: self
+                .fc_w
+                .iter()
+                .zip(fc)
+                .map(|(p, m)| upload(p, m))
+                .collect(),
+        }
+    }
+
+    /// The network with every weight multiplied by its mask; parameters keep their identity, so
+    /// an optimizer's state carries over. Biases are left alone.
+    pub fn masked(self, masks: &WeightMasks) -> Self {
         let Self {
             conv_w,
             conv_b,
             fc_w,
             fc_b,
         } = self;
-        let mut masks = masks.iter();
         let conv_w = conv_w
             .into_iter()
-            .zip(masks.by_ref())
-            .map(|(p, m)| p.map(|t| mask_leaf(t, m)))
+            .zip(&masks.conv)
+            .map(|(p, m)| p.map(|t| mask_leaf(t, m.clone())))
             .collect();
         let fc_w = fc_w
             .into_iter()
-            .zip(masks)
-            .map(|(p, m)| p.map(|t| mask_leaf(t, m)))
+            .zip(&masks.fc)
+            .map(|(p, m)| p.map(|t| mask_leaf(t, m.clone())))
             .collect();
         Self {
             conv_w,
@@ -259,14 +289,9 @@ impl Net {
 
 /// `t · mask` as a fresh leaf (computed outside autodiff, then tracked again if `t` was), so that
 /// it can stay a parameter.
-fn mask_leaf<const D: usize>(t: Tensor<D>, mask: &[f32]) -> Tensor<D> {
+fn mask_leaf<const D: usize>(t: Tensor<D>, mask: Tensor<D>) -> Tensor<D> {
     let tracked = t.is_autodiff();
-    let inner = t.without_autodiff();
-    let mask = Tensor::<D>::from_data(
-        TensorData::new(mask.to_vec(), inner.dims()),
-        &inner.device(),
-    );
-    let out = inner * mask;
+    let out = t.without_autodiff() * mask;
     match tracked {
         true => out.autodiff().require_grad(),
         false => out,

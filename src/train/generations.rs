@@ -47,6 +47,17 @@ pub enum Source {
     Stage(usize),
 }
 
+impl Source {
+    /// `hard labels`, `teacher` or `stage k`, as tables and the page name it.
+    pub fn describe(self) -> String {
+        match self {
+            Source::HardLabels => "hard labels".into(),
+            Source::Teacher => "teacher".into(),
+            Source::Stage(j) => format!("stage {j}"),
+        }
+    }
+}
+
 /// One stage: a student architecture, its teacher and its seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
@@ -226,11 +237,7 @@ impl Chain {
         let generation = Generation {
             generation: k,
             student: stage.student.clone(),
-            taught_by: match stage.source {
-                Source::HardLabels => "hard labels".into(),
-                Source::Teacher => "teacher".into(),
-                Source::Stage(j) => format!("stage {j}"),
-            },
+            taught_by: stage.source.describe(),
             test_accuracy: eval.test_accuracy,
             test_errors: eval.test_errors,
         };

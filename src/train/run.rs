@@ -12,7 +12,7 @@ use super::loss::{step_loss, Batch, StepLoss};
 use super::Student;
 use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits};
+use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
@@ -57,7 +57,7 @@ pub struct Run {
     init_fingerprint: Fingerprint,
     batch_fingerprint: Fingerprint,
     /// Pruning masks held after every step (fine-tuning a pruned student).
-    masks: Option<Vec<Vec<f32>>>,
+    masks: Option<WeightMasks>,
 }
 
 impl Run {
@@ -220,6 +220,7 @@ impl Run {
         if !fits {
             return Err(err!("the masks do not fit a {}", self.spec));
         }
+        let masks = self.model.net.weight_masks(&masks);
         self.model.net = self.model.net.clone().masked(&masks);
         self.masks = Some(masks);
         Ok(())

@@ -69,14 +69,7 @@ impl Lab {
         let stages: Vec<_> = chain
             .stages()
             .iter()
-            .map(|s| {
-                let by = match s.source {
-                    Source::HardLabels => "hard labels".to_string(),
-                    Source::Teacher => "teacher".to_string(),
-                    Source::Stage(j) => format!("stage {j}"),
-                };
-                serde_json::json!({"student": s.student, "taughtBy": by})
-            })
+            .map(|s| serde_json::json!({"student": s.student, "taughtBy": s.source.describe()}))
             .collect();
         self.chain = Some(chain);
         to_js(&stages)
