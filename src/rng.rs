@@ -47,6 +47,13 @@ impl Rng {
         lo + (hi - lo) * self.next_f32()
     }
 
+    /// A standard normal draw (Box–Muller on two uniform draws).
+    pub fn normal(&mut self) -> f32 {
+        let u1 = self.uniform(f32::EPSILON, 1.0);
+        let u2 = self.uniform(0.0, 1.0);
+        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+    }
+
     /// Uniform integer in `[0, n)`; `n` must be positive.
     pub fn below(&mut self, n: usize) -> usize {
         // Multiply-shift: unbiased enough for n far below 2^64.

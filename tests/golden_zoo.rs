@@ -1,7 +1,7 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
 //! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher,
 //! fake quantization (against PyTorch's own fake-quantize ops), quantization-aware Hinton, FSP,
-//! adversarial distillation.
+//! adversarial and data-free (DAFL, and DeepInversion's feature statistics) distillation.
 
 mod common;
 
@@ -9,11 +9,13 @@ use burn::tensor::{Tensor, TensorData};
 use common::golden::{assert_golden, floats};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::{
-    attention_loss, bce_with_logits, discriminate, discriminator_loss, dkd_loss, fake_quant_act,
-    fake_quant_conv, fake_quant_dense, fsp_loss, fsp_matrix, hint_loss, hinton_loss,
-    hinton_loss_per_example, multi_teacher_loss, rkd_angle, rkd_distance, Combine,
+    attention_loss, bce_with_logits, dafl_generator_loss, discriminate, discriminator_loss,
+    dkd_loss, fake_quant_act, fake_quant_conv, fake_quant_dense, feature_stat_loss, fsp_loss,
+    fsp_matrix, hint_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
+    rkd_distance, Combine, DAFL_ACTIVATION_WEIGHT, DAFL_ENTROPY_WEIGHT,
 };
-use distill_lab::model::read_f32;
+use distill_lab::model::{read_f32, Features};
+use distill_lab::train::feature_rows;
 use serde_json::Value;
 
 fn dims(v: &Value) -> Vec<usize> {
@@ -96,6 +98,20 @@ fn zoo_losses_and_gradients_match_pytorch() {
                 "fake_quant_conv" => {
                     (fake_quant_conv(s.clone(), case.bits()) * case.t4("upstream")).sum()
                 }
+                "feature_stats" => {
+                    // The rows the run makes of a teacher's features, then the statistics term.
+                    let features = Features {
+                        input: s.clone(),
+                        maps: vec![s.clone()],
+                        hidden: vec![case.t2("hidden")],
+                        logits: case.t2("hidden"),
+                    };
+                    let targets = [
+                        (case.t1("mean1"), case.t1("var1")),
+                        (case.t1("mean2"), case.t1("var2")),
+                    ];
+                    feature_stat_loss(feature_rows(&features), &targets)
+                }
                 other => panic!("unknown 4-d loss {other}"),
             };
             let grads = loss.backward();
@@ -152,6 +168,18 @@ fn zoo_losses_and_gradients_match_pytorch() {
                     };
                     multi_teacher_loss(s.clone(), &teachers, case.param("tau"), how)
                 }
+                "dafl_logits" => dafl_generator_loss(
+                    s.clone(),
+                    case.t2("features"),
+                    DAFL_ACTIVATION_WEIGHT,
+                    DAFL_ENTROPY_WEIGHT,
+                ),
+                "dafl_features" => dafl_generator_loss(
+                    case.t2("logits"),
+                    s.clone(),
+                    DAFL_ACTIVATION_WEIGHT,
+                    DAFL_ENTROPY_WEIGHT,
+                ),
                 "adversarial" => {
                     let tau = case.param("tau");
                     let weights = || [case.t2("w1"), case.t2("w2")];
@@ -199,10 +227,13 @@ fn zoo_losses_and_gradients_match_pytorch() {
         [
             "adversarial",
             "attention",
+            "dafl_features",
+            "dafl_logits",
             "dkd",
             "fake_quant_act",
             "fake_quant_conv",
             "fake_quant_dense",
+            "feature_stats",
             "fsp",
             "hint",
             "hinton_per_example",

@@ -13,6 +13,7 @@ import { createAsk } from './ask.js';
 import { createMethodInfo } from './views/method.js';
 import { createChains } from './views/chains.js';
 import { createDiscriminatorChart } from './views/discriminator.js';
+import { createGeneratedGrid } from './views/generated.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -23,6 +24,8 @@ const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
 const discriminator = createDiscriminatorChart(document.getElementById('disc-figure'), document.getElementById('chart-disc'));
+const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
+  document.getElementById('gen-note'));
 
 let worker = null;
 let pageState = 'loading';
@@ -91,6 +94,8 @@ function clearRun() {
   charts.clear();
   discriminator.clear();
   discriminator.show(state.get('method') === 'adversarial');
+  generated.clear();
+  generated.show(state.get('method') === 'data-free');
   charts.setTotalSteps(expectedSteps());
   status.clearProgress();
   results.clearFinal();
@@ -150,7 +155,7 @@ function fail(message) {
   setPageState('error', `Error: ${message}`);
 }
 
-const RUN_MESSAGES = new Set(['progress', 'eval', 'paused', 'done']);
+const RUN_MESSAGES = new Set(['progress', 'generated', 'eval', 'paused', 'done']);
 
 function onStatus(msg) {
   // A chunk that was in flight when Reset (or Start) was pressed may still report: ignore it.
@@ -212,6 +217,9 @@ function onStatus(msg) {
       }
       break;
     }
+    case 'generated':
+      generated.draw(msg.images, msg.step);
+      break;
     case 'eval':
       charts.addEval(msg.step, msg.testAccuracy, msg.baseline ? msg.baseline.testAccuracy : null);
       race.addEval(msg);
@@ -303,7 +311,7 @@ window.addEventListener('hashchange', () => {
 });
 
 const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(),
-  chain: chains.canvas(), discriminator: discriminator.canvas(), ...race.canvases() });
+  chain: chains.canvas(), discriminator: discriminator.canvas(), generated: generated.canvas(), ...race.canvases() });
 for (const button of document.querySelectorAll('button.png')) {
   const name = button.dataset.png;
   button.setAttribute('aria-label', `download the ${name} chart as PNG`);

@@ -33,7 +33,7 @@ export const SCHEMA = Object.freeze({
   // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
   method: {
     type: 'enum', default: 'hinton', label: 'method', config: 'method',
-    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd', 'adversarial', 'fsp', 'qat'],
+    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd', 'adversarial', 'data-free', 'fsp', 'qat'],
   },
   // Quantization-aware KD: bits of the student's weights and activations.
   bits: { type: 'int', min: 2, max: 8, default: 8, label: 'bits', config: 'bits' },

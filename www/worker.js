@@ -310,6 +310,12 @@ async function train(run) {
       discriminator: r.discriminator, stepsPerSec: rate,
     });
 
+    // Data-free runs: the generator's grid, at most about once a second and at the end.
+    if (run.config.method === 'data-free' && (r.finished || performance.now() - (run.gridAt ?? 0) > 1000)) {
+      run.gridAt = performance.now();
+      const images = await withLab((l) => l.generatedImages('distilled'));
+      if (images) post({ status: 'generated', runId: run.id, step, images });
+    }
     if (r.nanPaused) {
       run.pauseRequested = true;
       run.pauseReason = r.message || 'a loss was NaN or infinite: paused, the last good weights were restored';

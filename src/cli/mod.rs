@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
-use distill_lab::model::{load_logits, load_weights, save_weights, TeacherLogits};
+use distill_lab::model::{load_logits, save_weights, TeacherLogits};
 use distill_lab::train::{evaluate_logits, Method, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Train a teacher on hard labels and write its weights, logits and model card.
     TrainTeacher(TeacherArgs),
+    /// Store a teacher's feature statistics (for data-free distillation) in its weight file.
+    TeacherStats(TeacherStatsArgs),
     /// Train a student from a bundled teacher's soft labels (or on hard labels with --hard).
     Distill(DistillArgs),
     /// Analyses of the teacher, as shown in the page.
@@ -106,6 +108,15 @@ struct TeacherArgs {
 }
 
 #[derive(Args)]
+struct TeacherStatsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The teacher's weight file (default: www/models/<dataset>-teacher.safetensors).
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct DistillArgs {
     #[command(flatten)]
     common: Common,
@@ -137,8 +148,9 @@ struct DistillArgs {
 #[derive(Args, Clone)]
 pub struct MethodArgs {
     /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
-    /// (CNN students), rkd, adversarial, fsp (CNN students with the teacher's conv channels) or qat (Hinton's
-    /// loss, student fake-quantized to --bits).
+    /// (CNN students), rkd, adversarial, data-free (a generator, no training image; try --lr
+    /// 0.003), fsp (CNN students with the teacher's conv channels) or qat (Hinton's loss, student
+    /// fake-quantized to --bits).
     #[arg(long, default_value = "hinton")]
     method: String,
     /// DKD: weight of the target-class term.
@@ -274,6 +286,7 @@ impl Common {
 pub fn main() -> Result<()> {
     match Cli::parse().command {
         Command::TrainTeacher(a) => teacher::train_teacher(a),
+        Command::TeacherStats(a) => teacher::teacher_stats(a),
         Command::Distill(a) => distill(a),
         Command::Analyze(a) => analyze::analyze(a),
         Command::Evaluate(a) => analyze::evaluate(a),
@@ -328,6 +341,5 @@ pub fn attach_teacher_net(run: &mut distill_lab::train::Run) -> Result<()> {
         run.dataset_name()
     ));
     let bytes = read(&path)?;
-    let (spec, net, _) = load_weights(&path.display().to_string(), &bytes, None, run.device())?;
-    run.set_teacher_net(spec, net)
+    run.load_teacher_net(&path.display().to_string(), &bytes)
 }

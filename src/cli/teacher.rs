@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use distill_lab::backend::block_on;
-use distill_lab::model::{load_logits, save_logits, save_weights, TeacherLogits};
-use distill_lab::train::{predict, Run, Schedule, TrainConfig};
+use distill_lab::model::{load_logits, load_weights, save_logits, save_weights, TeacherLogits};
+use distill_lab::train::{predict, FeatureStats, Run, Schedule, TrainConfig, FEATURE_STATS_KEY};
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::{run_loop, TeacherArgs};
+use super::{read, run_loop, TeacherArgs, TeacherStatsArgs};
 
 /// Trains the teacher, then writes `<dataset>-teacher.safetensors` (weights),
 /// `<dataset>-teacher.logits.safetensors` (f16 logits on every train and test image) and
@@ -60,9 +60,14 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         let path = a.out.join(file);
         std::fs::write(&path, bytes).map_err(|e| err!("{}: {e}", path.display()))
     };
+    let stats = block_on(FeatureStats::measure(model, &data.train.images, &device))?;
     let extra = [
         ("dataset", name.to_string()),
         ("test_accuracy", acc.to_string()),
+        (
+            FEATURE_STATS_KEY,
+            serde_json::to_string(&stats).map_err(|e| err!("{e}"))?,
+        ),
     ];
     write(
         format!("{stem}.safetensors"),
@@ -90,5 +95,37 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         serde_json::to_vec_pretty(&card).map_err(|e| err!("{e}"))?,
     )?;
     eprintln!("wrote {}/{stem}.{{safetensors,logits.safetensors,json}}: test accuracy {:.2}% ({errors} errors)", a.out.display(), acc * 100.0);
+    Ok(())
+}
+
+/// `teacher-stats`: measures a teacher's per-channel feature statistics on its training set and
+/// rewrites its weight file with them in the metadata (weights and other metadata unchanged).
+/// Data-free distillation matches them, as DeepInversion matches batch-norm statistics.
+pub fn teacher_stats(a: TeacherStatsArgs) -> Result<()> {
+    let (data, device, _) = a.common.load()?;
+    let path = a.file.unwrap_or_else(|| {
+        std::path::PathBuf::from(format!(
+            "www/models/{}-teacher.safetensors",
+            data.kind.name()
+        ))
+    });
+    let file = path.display().to_string();
+    let bytes = read(&path)?;
+    let (spec, net, meta) = load_weights(&file, &bytes, None, &device)?;
+    let stats = block_on(FeatureStats::measure(&net, &data.train.images, &device))?;
+    let json = serde_json::to_string(&stats).map_err(|e| err!("{e}"))?;
+    let mut extra: Vec<(&str, String)> = meta
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "format" | "spec") && *k != FEATURE_STATS_KEY)
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    extra.push((FEATURE_STATS_KEY, json));
+    let out = block_on(save_weights(&net, &spec, &extra))?;
+    std::fs::write(&path, out).map_err(|e| err!("{file}: {e}"))?;
+    let channels: Vec<usize> = stats.layers.iter().map(|l| l.mean.len()).collect();
+    eprintln!(
+        "{file}: feature statistics of {spec} over {} training images, channels {channels:?}",
+        data.train.len()
+    );
     Ok(())
 }

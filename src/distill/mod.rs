@@ -3,6 +3,7 @@
 mod adaptive;
 mod adversarial;
 mod attention;
+mod data_free;
 mod dkd;
 mod fitnets;
 mod fsp;
@@ -14,6 +15,10 @@ mod rkd;
 pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
 pub use adversarial::{bce_with_logits, discriminate, discriminator_accuracy, discriminator_loss};
 pub use attention::{attention_loss, attention_map};
+pub use data_free::{
+    batch_moments, dafl_generator_loss, feature_stat_loss, DAFL_ACTIVATION_WEIGHT,
+    DAFL_ENTROPY_WEIGHT,
+};
 pub use dkd::dkd_loss;
 pub use fitnets::hint_loss;
 pub use fsp::{fsp_loss, fsp_matrix};

@@ -32,6 +32,9 @@ pub enum Method {
     /// Adversarial distillation: Hinton's loss + `adv_weight`·(fool a discriminator that tells
     /// teacher outputs from student outputs), the discriminator learning alongside.
     Adversarial,
+    /// Data-free distillation (DAFL, Chen et al. 2019): a generator invents the inputs from noise
+    /// and the student learns the teacher's soft labels on them; no training image is used.
+    DataFree,
     /// FSP matrices (Yim et al. 2017), the paper's two stages: the FSP loss alone first, then
     /// Hinton's loss; CNN students with the teacher's conv channels.
     Fsp,
@@ -42,7 +45,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 11] = [
+    pub const ALL: [Method; 12] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
@@ -52,6 +55,7 @@ impl Method {
         Method::Attention,
         Method::Rkd,
         Method::Adversarial,
+        Method::DataFree,
         Method::Fsp,
         Method::Qat,
     ];
@@ -82,6 +86,7 @@ impl Method {
             Method::Attention => "attention",
             Method::Rkd => "rkd",
             Method::Adversarial => "adversarial",
+            Method::DataFree => "data-free",
             Method::Fsp => "fsp",
             Method::Qat => "qat",
         }
@@ -96,6 +101,7 @@ impl Method {
                 | Method::Attention
                 | Method::Rkd
                 | Method::Fsp
+                | Method::DataFree
         )
     }
 

@@ -36,6 +36,11 @@ pub fn check_features(method: Method, student: &ModelSpec, teacher: &ModelSpec) 
             method.name()
         ));
     }
+    if method == Method::DataFree && last_hidden(teacher).is_none() {
+        return Err(err!(
+            "data-free distillation needs a hidden layer in the teacher ({teacher}) for its activation loss"
+        ));
+    }
     let cnn = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
     if method == Method::Attention && !(cnn(student) && cnn(teacher)) {
         return Err(err!(

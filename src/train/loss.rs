@@ -129,8 +129,9 @@ pub(super) fn step_loss(
         | Method::FitnetsTwoStage
         | Method::Attention
         | Method::Rkd
-        | Method::Fsp => {
-            unreachable!("feature methods are handled above")
+        | Method::Fsp
+        | Method::DataFree => {
+            unreachable!("feature and data-free methods are handled elsewhere")
         }
     };
     loss.into()

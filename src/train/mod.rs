@@ -4,6 +4,7 @@
 //! (`train_steps(n)` then yield to the caller), async read back only.
 
 mod config;
+mod data_free;
 mod eval;
 mod feature;
 mod generations;
@@ -13,6 +14,10 @@ mod run;
 mod student;
 
 pub use config::{Method, TrainConfig};
+pub use data_free::{
+    feature_channels, feature_rows, noise, ChannelStats, FeatureStats, FEATURE_STATS_KEY,
+    FEATURE_STAT_WEIGHT, GRID_PER_CLASS,
+};
 pub use eval::{evaluate_logits, predict, predict_with, Evaluation};
 pub use feature::HINT_STAGE;
 pub use generations::{
@@ -20,4 +25,6 @@ pub use generations::{
 };
 pub use optim::{learning_rate, Optimizer, Schedule};
 pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES};
-pub use student::{Discriminator, Student, DISCRIMINATOR_WIDTH};
+pub use student::{
+    Discriminator, Generator, Student, DISCRIMINATOR_WIDTH, GEN_CHANNELS, NOISE_DIM,
+};

@@ -7,12 +7,13 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
+use super::data_free::{data_free_loss, generated_grid, noise, FeatureStats};
 use super::feature::{check_features, regressor_dims};
 use super::loss::{step_loss, Batch, StepLoss};
 use super::Student;
 use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
+use crate::model::{load_weights, read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
@@ -58,6 +59,8 @@ pub struct Run {
     batch_fingerprint: Fingerprint,
     /// Pruning masks held after every step (fine-tuning a pruned student).
     masks: Option<WeightMasks>,
+    /// Data-free distillation: the teacher's stored feature statistics, on the device.
+    feature_stats: Vec<(Tensor<1>, Tensor<1>)>,
 }
 
 impl Run {
@@ -123,6 +126,9 @@ impl Run {
             Method::Adversarial if !teachers.is_empty() => {
                 Student::new(model).with_discriminator(config.seed, &device)
             }
+            Method::DataFree if !teachers.is_empty() => {
+                Student::new(model).with_generator(config.seed, &device)
+            }
             _ => Student::new(model),
         };
         Self {
@@ -141,6 +147,7 @@ impl Run {
             init_fingerprint: Fingerprint::default(),
             batch_fingerprint: Fingerprint::default(),
             masks: None,
+            feature_stats: Vec::new(),
         }
     }
 
@@ -207,6 +214,29 @@ impl Run {
         Ok(())
     }
 
+    /// Loads the teacher network from its weight file (`bytes`, named `file` in errors) with
+    /// [`Run::set_teacher_net`]; for data-free distillation also the feature statistics the
+    /// file stores, which that method needs.
+    pub fn load_teacher_net(&mut self, file: &str, bytes: &[u8]) -> Result<()> {
+        let (spec, net, meta) = load_weights(file, bytes, None, &self.device)?;
+        if self.config.method == Method::DataFree {
+            let stats = FeatureStats::from_metadata(file, &meta, &spec)?.ok_or_else(|| {
+                err!(
+                    "{file} stores no feature statistics, which data-free distillation needs \
+                     (add them with `distill-lab teacher-stats`)"
+                )
+            })?;
+            self.feature_stats = stats.to_device(&self.device);
+        }
+        self.set_teacher_net(spec, net)
+    }
+
+    /// Images from the data-free generator for a fixed noise ([`generated_grid`]); `None` for
+    /// the other methods.
+    pub async fn generated_images(&self) -> Result<Option<Vec<f32>>> {
+        generated_grid(&self.model, &self.device).await
+    }
+
     /// Holds the student's weights at 0 where `masks` (one per layer, from
     /// [`crate::model::weight_masks`]) are 0, now and after every step: fine-tuning a pruned
     /// student.
@@ -243,6 +273,14 @@ impl Run {
 
     fn loss(&mut self, indices: &[usize]) -> StepLoss {
         let b = indices.len();
+        if self.config.method == Method::DataFree && self.has_teacher() {
+            // Noise only: this branch reads no training image, label or stored teacher output.
+            let z = noise(b, &mut self.aug_rng, &self.device);
+            let (_, tnet) = self.teacher_net.as_ref().expect("checked before training");
+            let step = (self.step, self.total_steps);
+            let stats = &self.feature_stats;
+            return data_free_loss(&self.config, &self.model, tnet, stats, z, step).into();
+        }
         let mut x = self.data.train.inputs(indices);
         jitter(&mut x, self.config.jitter, &mut self.aug_rng);
         let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
@@ -283,6 +321,15 @@ impl Run {
             return Err(err!(
                 "method {} needs the teacher network: load its weights first",
                 self.config.method.name()
+            ));
+        }
+        if self.config.method == Method::DataFree
+            && self.has_teacher()
+            && self.feature_stats.is_empty()
+        {
+            return Err(err!(
+                "data-free distillation needs the teacher's feature statistics: load the teacher \
+                 with Run::load_teacher_net"
             ));
         }
         let snapshot = (

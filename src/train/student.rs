@@ -1,7 +1,9 @@
 //! The trained module: the student network and the small learned parts some methods add — the
-//! FitNets regressor, and the discriminator of adversarial distillation.
+//! FitNets regressor, the discriminator of adversarial distillation and the generator of
+//! data-free distillation.
 
 use burn::module::{Module, Param};
+use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::distill::discriminate;
@@ -10,12 +12,13 @@ use crate::rng::Rng;
 
 /// Hidden width of the adversarial discriminator.
 pub const DISCRIMINATOR_WIDTH: usize = 64;
+/// Length of the data-free generator's noise vector.
+pub const NOISE_DIM: usize = 100;
 
 /// A dense layer `[d_in] → [d_out]`, initialised like PyTorch's (`U(±1/√d_in)`) from `rng`.
 fn dense(
     rng: &mut Rng,
-    d_in: usize,
-    d_out: usize,
+    (d_in, d_out): (usize, usize),
     device: &Device,
 ) -> (Param<Tensor<2>>, Param<Tensor<1>>) {
     let bound = 1.0 / (d_in as f32).sqrt();
@@ -26,6 +29,26 @@ fn dense(
     (
         Param::from_tensor(Tensor::from_data(TensorData::new(w, [d_in, d_out]), device)),
         Param::from_tensor(Tensor::from_data(TensorData::new(b, [d_out]), device)),
+    )
+}
+
+/// A 3×3 conv layer `c_in → c_out`, initialised like PyTorch's (`U(±1/√(9·c_in))`) from `rng`.
+fn conv3x3(
+    rng: &mut Rng,
+    (c_in, c_out): (usize, usize),
+    device: &Device,
+) -> (Param<Tensor<4>>, Param<Tensor<1>>) {
+    let bound = 1.0 / ((9 * c_in) as f32).sqrt();
+    let w: Vec<f32> = (0..c_out * c_in * 9)
+        .map(|_| rng.uniform(-bound, bound))
+        .collect();
+    let b: Vec<f32> = (0..c_out).map(|_| rng.uniform(-bound, bound)).collect();
+    (
+        Param::from_tensor(Tensor::from_data(
+            TensorData::new(w, [c_out, c_in, 3, 3]),
+            device,
+        )),
+        Param::from_tensor(Tensor::from_data(TensorData::new(b, [c_out]), device)),
     )
 }
 
@@ -51,6 +74,57 @@ impl Discriminator {
     }
 }
 
+/// Channels of the generator's 7×7 and 14×14 maps.
+pub const GEN_CHANNELS: [usize; 2] = [64, 32];
+
+/// Batch normalisation over the batch (and positions) without learned scale or shift.
+fn batch_norm(x: Tensor<4>) -> Tensor<4> {
+    let [b, c, h, w] = x.dims();
+    let flat = x.clone().swap_dims(0, 1).reshape([c, b * h * w]);
+    let mean = flat.clone().mean_dim(1);
+    let var = (flat - mean.clone()).powi_scalar(2).mean_dim(1);
+    let mean = mean.reshape([1, c, 1, 1]);
+    let var = var.reshape([1, c, 1, 1]);
+    (x - mean) / (var + 1e-5).sqrt()
+}
+
+/// The data-free generator, after DAFL's: noise and class `[batch, 110]` → dense → 64 maps of
+/// 7×7 → batch norm → ×2 nearest upsampling → 3×3 conv to 32 maps → batch norm → leaky ReLU → ×2
+/// → 3×3 conv to 1 map → sigmoid: images `[batch, 784]` in `(0, 1)`.
+#[derive(Module, Debug)]
+pub struct Generator {
+    w1: Param<Tensor<2>>,
+    b1: Param<Tensor<1>>,
+    c1: Param<Tensor<4>>,
+    cb1: Param<Tensor<1>>,
+    c2: Param<Tensor<4>>,
+    cb2: Param<Tensor<1>>,
+}
+
+impl Generator {
+    /// Images for noise `z`.
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
+        use burn::tensor::activation::leaky_relu;
+        use burn::tensor::module::{conv2d, interpolate};
+        use burn::tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions};
+        let [n, _] = z.dims();
+        let c0 = GEN_CHANNELS[0];
+        let up = |x: Tensor<4>| {
+            interpolate(
+                x,
+                InterpolateOptions::new(InterpolateMode::Nearest).with_scale_factor([2.0, 2.0]),
+            )
+        };
+        let opts = || ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let h = (z.matmul(self.w1.val()) + self.b1.val().unsqueeze::<2>()).reshape([n, c0, 7, 7]);
+        let h = up(batch_norm(h));
+        let h = conv2d(h, self.c1.val(), Some(self.cb1.val()), opts());
+        let h = up(leaky_relu(batch_norm(h), 0.2));
+        let h = conv2d(h, self.c2.val(), Some(self.cb2.val()), opts());
+        sigmoid(h.reshape([n, 784]))
+    }
+}
+
 /// The student network with its method's extra learned parts (0 or 1 of each).
 #[derive(Module, Debug)]
 pub struct Student {
@@ -59,6 +133,7 @@ pub struct Student {
     hint_w: Vec<Param<Tensor<2>>>,
     hint_b: Vec<Param<Tensor<1>>>,
     discriminator: Vec<Discriminator>,
+    generator: Vec<Generator>,
 }
 
 impl Student {
@@ -69,12 +144,13 @@ impl Student {
             hint_w: Vec::new(),
             hint_b: Vec::new(),
             discriminator: Vec::new(),
+            generator: Vec::new(),
         }
     }
 
     /// Adds a linear regressor `[d_s] → [d_t]`, initialised like a dense layer from `seed`.
     pub fn with_regressor(mut self, d_s: usize, d_t: usize, seed: u64, device: &Device) -> Self {
-        let (w, b) = dense(&mut Rng::stream(seed, "hint regressor"), d_s, d_t, device);
+        let (w, b) = dense(&mut Rng::stream(seed, "hint regressor"), (d_s, d_t), device);
         self.hint_w = vec![w];
         self.hint_b = vec![b];
         self
@@ -88,8 +164,8 @@ impl Student {
     /// Adds the adversarial discriminator, initialised from `seed`.
     pub fn with_discriminator(mut self, seed: u64, device: &Device) -> Self {
         let mut rng = Rng::stream(seed, "discriminator");
-        let (w1, b1) = dense(&mut rng, 10, DISCRIMINATOR_WIDTH, device);
-        let (w2, b2) = dense(&mut rng, DISCRIMINATOR_WIDTH, 1, device);
+        let (w1, b1) = dense(&mut rng, (10, DISCRIMINATOR_WIDTH), device);
+        let (w2, b2) = dense(&mut rng, (DISCRIMINATOR_WIDTH, 1), device);
         self.discriminator = vec![Discriminator { w1, b1, w2, b2 }];
         self
     }
@@ -97,5 +173,28 @@ impl Student {
     /// The discriminator, if it has one.
     pub fn discriminator(&self) -> Option<&Discriminator> {
         self.discriminator.first()
+    }
+
+    /// Adds the data-free generator, initialised from `seed`.
+    pub fn with_generator(mut self, seed: u64, device: &Device) -> Self {
+        let mut rng = Rng::stream(seed, "generator");
+        let [c0, c1] = GEN_CHANNELS;
+        let (w1, b1) = dense(&mut rng, (NOISE_DIM + 10, c0 * 49), device);
+        let (c1w, cb1) = conv3x3(&mut rng, (c0, c1), device);
+        let (c2w, cb2) = conv3x3(&mut rng, (c1, 1), device);
+        self.generator = vec![Generator {
+            w1,
+            b1,
+            c1: c1w,
+            cb1,
+            c2: c2w,
+            cb2,
+        }];
+        self
+    }
+
+    /// The generator, if it has one.
+    pub fn generator(&self) -> Option<&Generator> {
+        self.generator.first()
     }
 }

@@ -304,10 +304,7 @@ impl Lab {
         }
         if features {
             let run = self.distilled.as_mut().expect("just made");
-            let (spec, net, _) =
-                load_weights("teacher weights", &self.teacher_bytes, None, run.device())
-                    .map_err(js_err)?;
-            if let Err(e) = run.set_teacher_net(spec, net) {
+            if let Err(e) = run.load_teacher_net("teacher weights", &self.teacher_bytes) {
                 self.clear_runs();
                 return Err(js_err(e));
             }
@@ -341,6 +338,18 @@ impl Lab {
                 .map_err(|_| JsError::new("could not build the report"))?;
         }
         Ok(out)
+    }
+
+    /// Data-free distillation's generated images for a fixed noise: a Float32Array of
+    /// `GRID_PER_CLASS · 10 · 784` grey levels (rows of the ten classes), or null for the other
+    /// methods.
+    #[wasm_bindgen(js_name = generatedImages)]
+    pub async fn generated_images(&self, which: &str) -> Result<JsValue, JsError> {
+        let images = self.run(which)?.generated_images().await.map_err(js_err)?;
+        Ok(match images {
+            Some(v) => js_sys::Float32Array::from(v.as_slice()).into(),
+            None => JsValue::NULL,
+        })
     }
 
     /// Test-set metrics of the student `which`: `{step, testAccuracy, testErrors, testLoss}`.

@@ -27,6 +27,10 @@ its gradient with respect to the student input are computed in float64.
 - Adversarial distillation: a discriminator relu(softmax(z/tau) @ W1 + b1) @ W2 + b2; the student's
   term BCE-with-logits(D(s), 1) plus the discriminator's BCE(D(t), 1) + BCE(D(s.detach()), 0)
   (F.binary_cross_entropy_with_logits, mean); the gradient reaches s only through the first.
+- Feature statistics (DeepInversion, Yin et al. 2020): sum over layers of ||batch mean - mu|| + ||batch var - var||.
+- Data-free (DAFL, Chen et al. 2019): the generator's loss CE(t, argmax t) - 0.1*mean|f| + 5*sum(p log p),
+  p the batch mean of softmax(t) (clamped at 1e-12 inside the log); gradients with respect to the teacher
+  logits (features constant) and to the features (logits constant).
 - FSP (Yim et al. 2017): G = a.view(b, c1, hw) @ b.view(b, c2, hw)^T / hw; the loss is the squared
   difference of student and teacher matrices, summed over entries and averaged over the batch.
 """
@@ -147,6 +151,23 @@ def adversarial(s, t, tau, w1, b1, w2, b2):
     bce = F.binary_cross_entropy_with_logits
     ds, dt, dsd = d(s), d(t), d(s.detach())
     return bce(ds, torch.ones_like(ds)) + bce(dt, torch.ones_like(dt)) + bce(dsd, torch.zeros_like(dsd))
+
+
+def dafl(t, f, a=0.1, b=5.0):
+    one_hot = F.cross_entropy(t, t.argmax(1))
+    activation = -f.abs().sum() / f.numel()
+    p = F.softmax(t, dim=1).mean(0)
+    return one_hot + a * activation + b * (p * torch.log(p.clamp(min=1e-12))).sum()
+
+
+def feature_stats(maps, hidden, targets):
+    """DeepInversion's R_feature: per-channel batch mean and (biased) variance against targets."""
+    rows = [maps.permute(0, 2, 3, 1).reshape(-1, maps.shape[1]), hidden]
+    total = 0
+    for x, (mu, var) in zip(rows, targets):
+        total = total + torch.linalg.vector_norm(x.mean(0) - mu) \
+            + torch.linalg.vector_norm(x.var(0, unbiased=False) - var)
+    return total
 
 
 def f32(rng, shape, scale=1.0):
@@ -272,6 +293,14 @@ def main():
         cases.append(record(f"adversarial-{i}-b{b}", "adversarial", s_, {"tau": tau},
                             {"teacher": t_, "w1": w1, "b1": b1, "w2": w2, "b2": b2},
                             lambda st: adversarial(st, t64(t_), tau, t64(w1), t64(b1), t64(w2), t64(b2))))
+    # DAFL: with respect to the logits and to the features; a batch of one; extreme logits.
+    for i, (b, d, scale) in enumerate([(8, 16, 3.0), (1, 4, 3.0), (6, 8, 50.0)]):
+        t_ = np.clip(f32(rng, (b, 10), scale), -50, 50).astype(np.float32)
+        f_ = f32(rng, (b, d))
+        cases.append(record(f"dafl-logits-{i}-b{b}", "dafl_logits", t_, {}, {"features": f_},
+                            lambda st: dafl(st, t64(f_))))
+        cases.append(record(f"dafl-features-{i}-b{b}", "dafl_features", f_, {}, {"logits": t_},
+                            lambda sf: dafl(t64(t_), sf)))
     # FSP: the gradient with respect to the student's first map; a batch of one, a constant map.
     for i, (b, c1, c2, h, const) in enumerate([(4, 3, 5, 7, False), (1, 2, 2, 4, False), (2, 4, 3, 5, True)]):
         a_s, b_s = f32(rng, (b, c1, h, h)), f32(rng, (b, c2, h, h))
@@ -281,6 +310,16 @@ def main():
         cases.append(record(f"fsp-{i}-b{b}", "fsp", a_s, {},
                             {"second": b_s, "teacher_first": a_t, "teacher_second": b_t},
                             lambda st: fsp_loss(fsp(st, t64(b_s)), fsp(t64(a_t), t64(b_t)))))
+    # Feature statistics (data-free): a conv map (rows over examples and positions) and a dense
+    # layer; a batch of one (variance 0).
+    for i, (b, c, h, d) in enumerate([(4, 3, 5, 6), (1, 2, 3, 4)]):
+        m_, h_ = np.abs(f32(rng, (b, c, h, h))), np.abs(f32(rng, (b, d)))
+        mu1, v1 = f32(rng, (c,), 0.5), np.abs(f32(rng, (c,)))
+        mu2, v2 = f32(rng, (d,), 0.5), np.abs(f32(rng, (d,)))
+        targets = [(t64(mu1), t64(v1)), (t64(mu2), t64(v2))]
+        cases.append(record(f"feature-stats-{i}-b{b}", "feature_stats", m_, {},
+                            {"hidden": h_, "mean1": mu1, "var1": v1, "mean2": mu2, "var2": v2},
+                            lambda sm: feature_stats(sm, t64(h_), targets)))
     out = pathlib.Path(__file__).with_name("zoo.json")
     out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
     print(f"wrote {len(cases)} cases to {out}")

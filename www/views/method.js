@@ -25,6 +25,12 @@ const TEXT = {
     'softmax(z/τ)) learns to tell the teacher\u2019s outputs from the student\u2019s, and the student learns, on top of ' +
     'Hinton\u2019s loss, to make D take its outputs for the teacher\u2019s: L = Hinton + BCE(D(p_s), teacher). The chart ' +
     'under the training curves shows how often D is right; near 50 % the student passes.',
+  'data-free': 'Data-free distillation (DAFL, Chen et al. 2019, with DeepInversion\u2019s statistics term, Yin et al. ' +
+    '2020): no training image reaches the student. A generator G (noise + a class → 7×7 maps → two upsampling convs → ' +
+    '28×28) learns to make images the teacher classifies as the asked class, confidently and evenly across classes ' +
+    '(L_G = CE + one-hot + 0.1·activation + 5·entropy), whose teacher features have the per-channel mean and variance ' +
+    'the teacher stores from its training; the student learns τ²·KL(softmax(t/τ) ‖ softmax(s/τ)) on G\u2019s images. ' +
+    'Try a learning rate of 0.003.',
   fsp: 'FSP matrices (Yim et al. 2017): for each pair of consecutive conv layers, G = Σ_hw F¹·F²ᵀ / hw says how a ' +
     'layer transforms what it receives. As in the paper, the student first matches the teacher\u2019s matrices alone, ' +
     'L = mean Σ (G_s − G_t)², for 30 % of the steps, then learns with Hinton\u2019s loss. Needs a CNN student with the ' +
