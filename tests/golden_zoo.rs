@@ -1,6 +1,7 @@
 //! The method zoo's losses and their gradients against PyTorch (tests/golden/gen_zoo.py →
 //! zoo.json): DKD, RKD (distance and angle), attention transfer, FitNets hints, multi-teacher,
 //! fake quantization (against PyTorch's own fake-quantize ops), quantization-aware Hinton, FSP,
+//! progressive layer pairs (7×7-pooled, adapted),
 //! adversarial and data-free (DAFL, and DeepInversion's feature statistics) distillation.
 
 mod common;
@@ -14,6 +15,7 @@ use distill_lab::distill::{
     fsp_matrix, hint_loss, hinton_loss, hinton_loss_per_example, multi_teacher_loss, rkd_angle,
     rkd_distance, Combine, DAFL_ACTIVATION_WEIGHT, DAFL_ENTROPY_WEIGHT,
 };
+use distill_lab::distill::{pair_rows, LayerFeature};
 use distill_lab::model::{read_f32, Features};
 use distill_lab::train::feature_rows;
 use serde_json::Value;
@@ -60,6 +62,17 @@ impl Case<'_> {
     fn bits(&self) -> u32 {
         self.c["params"]["bits"].as_u64().unwrap() as u32
     }
+    /// A progressive pair's teacher layer: a map or a dense layer, by its shape.
+    fn layer(&self, key: &str) -> LayerFeature {
+        match dims(&self.c["shapes"][key]).len() {
+            4 => LayerFeature::Map(self.t4(key)),
+            _ => LayerFeature::Dense(self.t2(key)),
+        }
+    }
+    fn progressive(&self, student: LayerFeature) -> Tensor<1> {
+        let (rs, rt) = pair_rows(student, self.layer("teacher"));
+        hint_loss(rs, self.t2("weight"), self.t1("bias"), rt)
+    }
     fn t1(&self, key: &str) -> Tensor<1> {
         let v = floats(&self.c["inputs"][key]);
         let n = v.len();
@@ -98,6 +111,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
                 "fake_quant_conv" => {
                     (fake_quant_conv(s.clone(), case.bits()) * case.t4("upstream")).sum()
                 }
+                "progressive" => case.progressive(LayerFeature::Map(s.clone())),
                 "feature_stats" => {
                     // The rows the run makes of a teacher's features, then the statistics term.
                     let features = Features {
@@ -121,6 +135,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
             let s = Tensor::<2>::from_data(TensorData::new(data, [shape[0], shape[1]]), &device)
                 .require_grad();
             let loss = match kind {
+                "progressive" => case.progressive(LayerFeature::Dense(s.clone())),
                 "dkd" => {
                     let labels = floats(&c["inputs"]["labels"]);
                     let mut one_hot = vec![0.0f32; shape[0] * shape[1]];
@@ -238,6 +253,7 @@ fn zoo_losses_and_gradients_match_pytorch() {
             "hint",
             "hinton_per_example",
             "multi",
+            "progressive",
             "qat_hinton",
             "rkd_angle",
             "rkd_distance"

@@ -14,6 +14,7 @@ import { createMethodInfo } from './views/method.js';
 import { createChains } from './views/chains.js';
 import { createDiscriminatorChart } from './views/discriminator.js';
 import { createGeneratedGrid } from './views/generated.js';
+import { createLayerMap } from './views/layermap.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -24,6 +25,7 @@ const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
 const discriminator = createDiscriminatorChart(document.getElementById('disc-figure'), document.getElementById('chart-disc'));
+const layermap = createLayerMap(document.getElementById('lmap-field'), state);
 const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
   document.getElementById('gen-note'));
 
@@ -107,7 +109,10 @@ async function showCard(dataset) {
     const response = await fetch(`./models/${dataset}-teacher.json`);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const card = await response.json();
-    if (state.get('dataset') === dataset) results.showCard(card);
+    if (state.get('dataset') === dataset) {
+      results.showCard(card);
+      layermap.setTeacher(card.architecture);
+    }
   } catch (e) {
     if (state.get('dataset') === dataset) {
       results.showCard(null);
@@ -155,7 +160,7 @@ function fail(message) {
   setPageState('error', `Error: ${message}`);
 }
 
-const RUN_MESSAGES = new Set(['progress', 'generated', 'eval', 'paused', 'done']);
+const RUN_MESSAGES = new Set(['progress', 'generated', 'layermap', 'eval', 'paused', 'done']);
 
 function onStatus(msg) {
   // A chunk that was in flight when Reset (or Start) was pressed may still report: ignore it.
@@ -217,6 +222,9 @@ function onStatus(msg) {
       }
       break;
     }
+    case 'layermap':
+      layermap.showUsed(msg.map);
+      break;
     case 'generated':
       generated.draw(msg.images, msg.step);
       break;

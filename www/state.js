@@ -33,10 +33,12 @@ export const SCHEMA = Object.freeze({
   // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
   method: {
     type: 'enum', default: 'hinton', label: 'method', config: 'method',
-    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd', 'adversarial', 'data-free', 'fsp', 'qat'],
+    values: ['hinton', 'dkd', 'multi-average', 'multi-confidence', 'fitnets', 'fitnets-two-stage', 'attention', 'rkd', 'adversarial', 'data-free', 'progressive', 'fsp', 'qat'],
   },
   // Quantization-aware KD: bits of the student's weights and activations.
   bits: { type: 'int', min: 2, max: 8, default: 8, label: 'bits', config: 'bits' },
+  // Progressive distillation (views/layermap.js): teacher:student layer pairs, '' = automatic.
+  lmap: { type: 'layermap', default: '', label: 'layer mapping', config: 'layerMap', optional: true },
   // mlp: hidden = dense widths; cnn: hidden = channels of the two conv blocks and the dense width (e.g. 8,16,64).
   arch: { type: 'enum', values: ['mlp', 'cnn'], default: 'mlp', label: 'student type', config: 'arch' },
   dkdb: { type: 'float', min: 0, max: 100, default: 8, label: 'DKD β', config: 'dkdBeta' },
@@ -126,6 +128,12 @@ export function coerce(key, raw) {
       if (notes.length) return { value: clamped, notice: `${name} ${quote(raw)}: ${notes.join('; ')}, using ${clamped.join(',')}` };
       return { value: widths };
     }
+    case 'layermap': {
+      const v = String(raw).trim().toLowerCase().replace(/\s+/g, '');
+      if (v === '' || v === 'auto') return { value: '' };
+      if (/^\d+:\d+(,\d+:\d+){0,7}$/.test(v) && !/(^|[:,])0+(?=[:,]|$)/.test(v)) return { value: v };
+      return { notice: `ignored ${name} ${quote(raw)}: expected teacher:student pairs like 2:1,3:2 or "auto"` };
+    }
     default:
       throw new Error(`schema: unknown type ${spec.type}`);
   }
@@ -135,6 +143,7 @@ export function coerce(key, raw) {
 export function format(key, value) {
   if (SCHEMA[key].type === 'widths') return value.length ? value.join(',') : 'linear';
   if (SCHEMA[key].type === 'bool') return value ? 'on' : 'off';
+  if (SCHEMA[key].type === 'layermap') return value || 'auto';
   return String(value);
 }
 
@@ -203,7 +212,7 @@ export class State {
       const spec = SCHEMA[key];
       const value = this.values[key];
       if (spec.optional && format(key, value) === format(key, spec.default)) continue;
-      parts.push(`${key}=${encodeURIComponent(format(key, value)).replace(/%2C/g, ',')}`);
+      parts.push(`${key}=${encodeURIComponent(format(key, value)).replace(/%2C/g, ',').replace(/%3A/g, ':')}`);
     }
     return '#' + parts.join('&');
   }

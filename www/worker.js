@@ -219,6 +219,7 @@ async function start(config, id = 0) {
   await waitRunEnded();
   if (!lab || !loaded) throw new Error('load a dataset and its teacher before starting');
   await withLab((l) => l.start(config));
+  if (config.method === 'progressive') post({ status: 'layermap', runId: id, map: await withLab((l) => l.layerMap()) });
   const students = config.race ? ['distilled', 'baseline'] : ['distilled'];
   run = { id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null };
   pauseNext = false;

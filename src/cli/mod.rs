@@ -149,7 +149,7 @@ struct DistillArgs {
 pub struct MethodArgs {
     /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
     /// (CNN students), rkd, adversarial, data-free (a generator, no training image; try --lr
-    /// 0.003), fsp (CNN students with the teacher's conv channels) or qat (Hinton's loss, student
+    /// 0.003), progressive (layer pairs of --layer-map, one at a time, then the output), fsp (CNN students with the teacher's conv channels) or qat (Hinton's loss, student
     /// fake-quantized to --bits).
     #[arg(long, default_value = "hinton")]
     method: String,
@@ -183,6 +183,11 @@ pub struct MethodArgs {
     /// Quantization-aware distillation (qat) and --int8: bits per weight and activation (2..=8).
     #[arg(long, default_value_t = 8)]
     bits: u32,
+    /// Progressive distillation: teacher:student layer pairs, shallow first, e.g. 2:1,3:2
+    /// (feature layers numbered from 1: conv blocks, then hidden dense layers; default: chosen
+    /// from the two architectures).
+    #[arg(long, default_value = "")]
+    layer_map: String,
 }
 
 impl MethodArgs {
@@ -205,6 +210,7 @@ impl MethodArgs {
             tau_end: self.tau_end,
             target_entropy: self.target_entropy,
             bits: self.bits,
+            layer_map: self.layer_map.clone(),
             ..base
         })
     }

@@ -9,6 +9,7 @@ mod fitnets;
 mod fsp;
 mod hinton;
 mod multi;
+mod progressive;
 mod quant;
 mod rkd;
 
@@ -24,6 +25,7 @@ pub use fitnets::hint_loss;
 pub use fsp::{fsp_loss, fsp_matrix};
 pub use hinton::{cross_entropy, hinton_loss, log_softmax, soft_kl};
 pub use multi::{combined_target, multi_teacher_loss, Combine};
+pub use progressive::{pair_rows, progressive_stage, LayerFeature, COMPARE_SIDE, LAYERWISE_SHARE};
 pub use quant::{
     act_levels, fake_quant, fake_quant_act, fake_quant_conv, fake_quant_dense, weight_levels,
     BITS_RANGE,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::optim::{learning_rate, Optimizer, Schedule};
+use super::progressive::parse_layer_map;
 use crate::distill::Ramp;
 use crate::model::ModelSpec;
 use crate::{err, Result};
@@ -35,6 +36,9 @@ pub enum Method {
     /// Data-free distillation (DAFL, Chen et al. 2019): a generator invents the inputs from noise
     /// and the student learns the teacher's soft labels on them; no training image is used.
     DataFree,
+    /// Progressive layer-wise distillation: teacher→student layer pairs (`layer_map`) distilled
+    /// one at a time, shallow first, through learned adapters, then Hinton's loss.
+    Progressive,
     /// FSP matrices (Yim et al. 2017), the paper's two stages: the FSP loss alone first, then
     /// Hinton's loss; CNN students with the teacher's conv channels.
     Fsp,
@@ -45,7 +49,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order tables list them.
-    pub const ALL: [Method; 12] = [
+    pub const ALL: [Method; 13] = [
         Method::Hinton,
         Method::Dkd,
         Method::MultiAverage,
@@ -56,6 +60,7 @@ impl Method {
         Method::Rkd,
         Method::Adversarial,
         Method::DataFree,
+        Method::Progressive,
         Method::Fsp,
         Method::Qat,
     ];
@@ -87,6 +92,7 @@ impl Method {
             Method::Rkd => "rkd",
             Method::Adversarial => "adversarial",
             Method::DataFree => "data-free",
+            Method::Progressive => "progressive",
             Method::Fsp => "fsp",
             Method::Qat => "qat",
         }
@@ -102,6 +108,7 @@ impl Method {
                 | Method::Rkd
                 | Method::Fsp
                 | Method::DataFree
+                | Method::Progressive
         )
     }
 
@@ -168,6 +175,9 @@ pub struct TrainConfig {
     pub target_entropy: Option<f32>,
     /// Quantization-aware distillation: bits per weight and activation, `2..=8`.
     pub bits: u32,
+    /// Progressive distillation: the teacher→student layer pairs, `"t:s,t:s"` (1-based feature
+    /// layers, shallow first); empty = chosen from the two architectures.
+    pub layer_map: String,
 }
 
 impl Default for TrainConfig {
@@ -199,6 +209,7 @@ impl Default for TrainConfig {
             tau_end: None,
             target_entropy: None,
             bits: 8,
+            layer_map: String::new(),
         }
     }
 }
@@ -275,6 +286,7 @@ impl TrainConfig {
             "a number in [0, 100000]",
             self.at_beta.to_string(),
         )?;
+        parse_layer_map(&self.layer_map)?;
         if let Some(a) = self.alpha_end {
             check(
                 (0.0..=1.0).contains(&a),

@@ -6,9 +6,11 @@ use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::Tensor;
 
+use super::progressive::layer_feature;
 use super::{Method, Student, TrainConfig};
 use crate::distill::{
-    attention_loss, cross_entropy, fsp_loss, fsp_matrix, hint_loss, hinton_loss, rkd_loss,
+    attention_loss, cross_entropy, fsp_loss, fsp_matrix, hint_loss, hinton_loss, pair_rows,
+    progressive_stage, rkd_loss,
 };
 use crate::model::{Features, ModelSpec};
 use crate::{err, Result};
@@ -92,11 +94,14 @@ pub fn regressor_dims(
 /// - attention transfer: Hinton's loss + `at_beta`/2 · Σ AT over the two conv blocks;
 /// - RKD: `α·CE + (1−α)·(25·L_D + 50·L_A)` on the last hidden layers;
 /// - FSP, the paper's two stages: Σ FSP over both layer transitions alone for the first
-///   [`HINT_STAGE`] of the steps, then Hinton's loss.
+///   [`HINT_STAGE`] of the steps, then Hinton's loss;
+/// - progressive: the adapted hint of the pair of `layer_map` whose turn it is
+///   ([`progressive_stage`]), then Hinton's loss.
 #[allow(clippy::too_many_arguments)]
 pub fn feature_loss(
     c: &TrainConfig,
     student: &Student,
+    layer_map: &[(usize, usize)],
     s: Features,
     t: Features,
     teacher_logits: Tensor<2>,
@@ -106,6 +111,15 @@ pub fn feature_loss(
 ) -> Tensor<1> {
     let last = |f: &Features| f.hidden.last().cloned().expect("checked by check_features");
     match c.method {
+        Method::Progressive => match progressive_stage(step, total, layer_map.len()) {
+            Some(k) => {
+                let (ti, si) = layer_map[k];
+                let (w, b) = student.adapter(k).expect("added with the teacher network");
+                let (rs, rt) = pair_rows(layer_feature(&s, si), layer_feature(&t, ti));
+                hint_loss(rs, w, b, rt)
+            }
+            None => hinton_loss(s.logits, teacher_logits, y, alpha, tau),
+        },
         Method::Fitnets | Method::FitnetsTwoStage => {
             let (w, b) = student.regressor().expect("added with the teacher network");
             let hint = hint_loss(last(&s), w, b, last(&t));

@@ -22,6 +22,8 @@ pub(super) struct Batch<'a> {
     pub teachers: Vec<Vec<f32>>,
     /// The step and the run's length (for schedules and warm-ups).
     pub step: (usize, usize),
+    /// Progressive distillation's layer pairs (empty for the other methods).
+    pub layer_map: &'a [(usize, usize)],
     pub device: &'a Device,
 }
 
@@ -55,6 +57,7 @@ pub(super) fn step_loss(
         y,
         teachers,
         step: (step, total),
+        layer_map,
         device,
     } = batch;
     if teachers.is_empty() {
@@ -81,7 +84,8 @@ pub(super) fn step_loss(
         let tnet = teacher_net.expect("the run checks the teacher network before training");
         let s = student.net.forward_features(x.clone(), c.dropout);
         let t = tnet.forward_features(x, 0.0);
-        return feature_loss(c, student, s, t, teacher, y, (alpha, tau), (step, total)).into();
+        let (at, step) = ((alpha, tau), (step, total));
+        return feature_loss(c, student, layer_map, s, t, teacher, y, at, step).into();
     }
     let logits = student
         .net
@@ -130,7 +134,8 @@ pub(super) fn step_loss(
         | Method::Attention
         | Method::Rkd
         | Method::Fsp
-        | Method::DataFree => {
+        | Method::DataFree
+        | Method::Progressive => {
             unreachable!("feature and data-free methods are handled elsewhere")
         }
     };

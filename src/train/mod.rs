@@ -10,6 +10,7 @@ mod feature;
 mod generations;
 mod loss;
 mod optim;
+mod progressive;
 mod run;
 mod student;
 
@@ -24,6 +25,10 @@ pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };
 pub use optim::{learning_rate, Optimizer, Schedule};
+pub use progressive::{
+    adapter_dims, format_layer_map, layer_feature, layer_names, parse_layer_map, resolve_layer_map,
+    LayerMap, MAX_PAIRS,
+};
 pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES};
 pub use student::{
     Discriminator, Generator, Student, DISCRIMINATOR_WIDTH, GEN_CHANNELS, NOISE_DIM,

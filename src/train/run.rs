@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::data_free::{data_free_loss, generated_grid, noise, FeatureStats};
 use super::feature::{check_features, regressor_dims};
 use super::loss::{step_loss, Batch, StepLoss};
+use super::progressive::{adapter_dims, resolve_layer_map};
 use super::Student;
 use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
@@ -59,6 +60,8 @@ pub struct Run {
     batch_fingerprint: Fingerprint,
     /// Pruning masks held after every step (fine-tuning a pruned student).
     masks: Option<WeightMasks>,
+    /// Progressive distillation: the layer pairs (resolved with the teacher network).
+    layer_map: Vec<(usize, usize)>,
     /// Data-free distillation: the teacher's stored feature statistics, on the device.
     feature_stats: Vec<(Tensor<1>, Tensor<1>)>,
 }
@@ -148,6 +151,7 @@ impl Run {
             batch_fingerprint: Fingerprint::default(),
             masks: None,
             feature_stats: Vec::new(),
+            layer_map: Vec::new(),
         }
     }
 
@@ -210,8 +214,26 @@ impl Run {
             let student = self.model.clone();
             self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
         }
+        if self.config.method == Method::Progressive {
+            let pairs = resolve_layer_map(&self.config.layer_map, &self.spec, &spec)?;
+            let dims = adapter_dims(&pairs, &self.spec, &spec);
+            let student = self.model.clone();
+            self.model = student.with_adapters(&dims, self.config.seed, &self.device);
+            self.layer_map = pairs;
+        }
         self.teacher_net = Some((spec, net.no_grad()));
         Ok(())
+    }
+
+    /// The teacher network's architecture, once it is set.
+    pub fn teacher_spec(&self) -> Option<&ModelSpec> {
+        self.teacher_net.as_ref().map(|(spec, _)| spec)
+    }
+
+    /// Progressive distillation's layer pairs `(teacher, student)`, once the teacher network is
+    /// set (empty before, and for the other methods).
+    pub fn layer_map(&self) -> &[(usize, usize)] {
+        &self.layer_map
     }
 
     /// Loads the teacher network from its weight file (`bytes`, named `file` in errors) with
@@ -302,6 +324,7 @@ impl Run {
             y,
             teachers,
             step: (self.step, self.total_steps),
+            layer_map: &self.layer_map,
             device: &self.device,
         };
         let teacher_net = self.teacher_net.as_ref().map(|(_, net)| net);

@@ -148,6 +148,20 @@ impl Student {
         }
     }
 
+    /// Adds one linear adapter `[d_s] → [d_t]` per pair of `dims` (progressive distillation),
+    /// initialised like dense layers from `seed`.
+    pub fn with_adapters(mut self, dims: &[(usize, usize)], seed: u64, device: &Device) -> Self {
+        let mut rng = Rng::stream(seed, "layer adapters");
+        let (w, b): (Vec<_>, Vec<_>) = dims.iter().map(|&d| dense(&mut rng, d, device)).unzip();
+        (self.hint_w, self.hint_b) = (w, b);
+        self
+    }
+
+    /// Adapter `k` as `(weight, bias)`, if there is one.
+    pub fn adapter(&self, k: usize) -> Option<(Tensor<2>, Tensor<1>)> {
+        Some((self.hint_w.get(k)?.val(), self.hint_b.get(k)?.val()))
+    }
+
     /// Adds a linear regressor `[d_s] → [d_t]`, initialised like a dense layer from `seed`.
     pub fn with_regressor(mut self, d_s: usize, d_t: usize, seed: u64, device: &Device) -> Self {
         let (w, b) = dense(&mut Rng::stream(seed, "hint regressor"), (d_s, d_t), device);
@@ -158,7 +172,7 @@ impl Student {
 
     /// The regressor's weight and bias, if it has one.
     pub fn regressor(&self) -> Option<(Tensor<2>, Tensor<1>)> {
-        Some((self.hint_w.first()?.val(), self.hint_b.first()?.val()))
+        self.adapter(0)
     }
 
     /// Adds the adversarial discriminator, initialised from `seed`.

@@ -15,7 +15,7 @@ use crate::backend::{cpu_device, webgpu_device, BackendKind};
 use crate::data::{Dataset, DatasetKind};
 use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
-use crate::train::{race, Chain, Method, Optimizer, Run, Schedule, TrainConfig};
+use crate::train::{layer_names, race, Chain, Method, Optimizer, Run, Schedule, TrainConfig};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -61,6 +61,8 @@ struct PageConfig {
     arch: String,
     /// Quantization-aware distillation: bits of weights and activations.
     bits: u32,
+    /// Progressive distillation: teacher:student layer pairs, `""` = automatic.
+    layer_map: String,
     /// `adam`, `sgd` (momentum 0.9) or `lion`.
     optimizer: Optimizer,
     /// Learning-rate schedule after the warm-up.
@@ -90,6 +92,7 @@ impl Default for PageConfig {
             target_entropy: None,
             arch: "mlp".into(),
             bits: d.bits,
+            layer_map: d.layer_map,
             optimizer: d.optimizer,
             schedule: d.schedule,
             warmup: d.warmup,
@@ -125,6 +128,7 @@ fn train_config(config: JsValue) -> Result<(TrainConfig, bool), JsError> {
         tau_end: page.tau_end,
         target_entropy: page.target_entropy,
         bits: page.bits,
+        layer_map: page.layer_map,
         optimizer: page.optimizer,
         schedule: page.schedule,
         warmup: page.warmup,
@@ -338,6 +342,21 @@ impl Lab {
                 .map_err(|_| JsError::new("could not build the report"))?;
         }
         Ok(out)
+    }
+
+    /// Progressive distillation's layer mapping as the run uses it: `{pairs: [[t, s], …],
+    /// teacher: [layer names], student: [layer names]}`, or null for the other methods.
+    #[wasm_bindgen(js_name = layerMap)]
+    pub fn layer_map(&self) -> Result<JsValue, JsError> {
+        let run = self.run("distilled")?;
+        let Some(teacher) = run.teacher_spec().filter(|_| !run.layer_map().is_empty()) else {
+            return Ok(JsValue::NULL);
+        };
+        to_js(&serde_json::json!({
+            "pairs": run.layer_map(),
+            "teacher": layer_names(teacher),
+            "student": layer_names(run.spec()),
+        }))
     }
 
     /// Data-free distillation's generated images for a fixed noise: a Float32Array of

@@ -143,3 +143,41 @@ test('data-free distillation in the page: a live grid of generated images, accur
   assert.ok(accuracy >= 25, `data-free: ${accuracy}% on the real test set`);
   assertClean(assert, lab);
 });
+
+test('progressive distillation: the layer mapping is drawn, edited, checked, and used by the run', { timeout: 300_000 }, async (t) => {
+  const lab = await launch();
+  t.after(() => lab.close());
+  const { page } = lab;
+  await page.goto(lab.url + BASE.replace('hidden=32', 'hidden=128,64').replace('limit=3000', 'limit=6400') +
+    '&method=progressive');
+  await waitForState(page, 'ready', 120_000);
+  assert.ok(await page.isVisible('#lmap-field'));
+  // Automatic: student 1 (dense 128) ← teacher 2 (conv 64), student 2 (dense 64) ← teacher 3 (dense 256).
+  assert.equal(await page.inputValue('#in-lmap-1'), '2');
+  assert.equal(await page.inputValue('#in-lmap-2'), '3');
+  assert.equal(await page.inputValue('#in-lmap'), 'auto');
+  assert.match(await page.getAttribute('#lmap-svg', 'aria-label'),
+    /1: teacher 2 \(conv 64\) → student 1 \(dense 128\); 2: teacher 3 \(dense 256\) → student 2 \(dense 64\); 3: outputs/);
+  // Edited with the selects: written to the text field and the link.
+  await page.selectOption('#in-lmap-1', '1');
+  assert.equal(await page.inputValue('#in-lmap'), '1:1,3:2');
+  assert.match(await page.evaluate(() => location.hash), /lmap=1:1,3:2(&|$)/);
+  // A mapping that goes backwards is flagged at once, and the run refuses it with the reason.
+  await page.selectOption('#in-lmap-2', '1');
+  assert.match(await page.textContent('#lmap-note'), /cannot run: pairs go from shallow to deep/);
+  await page.click('#btn-start');
+  await waitForState(page, 'error', 30_000);
+  assert.match(await page.textContent('#status'), /shallow to deep/);
+  // Typed as text, then trained: the run reports the mapping it used.
+  await page.fill('#in-lmap', '1:1,3:2');
+  await page.press('#in-lmap', 'Tab');
+  assert.equal(await page.inputValue('#in-lmap-2'), '3');
+  const accuracy = await runOnce(page);
+  assert.equal(await page.getAttribute('#lmap-field', 'data-used'), '1:1,3:2');
+  assert.match(await page.textContent('#lmap-note'), /This run distils 1:1,3:2/);
+  assert.ok(accuracy >= 50, `progressive: ${accuracy}%`);
+  const shot = join(ARTIFACTS, 'view-layer-map.png');
+  await page.locator('#lmap-field').screenshot({ path: shot });
+  await copyToDocs(shot, 'view-layer-map.png');
+  assertClean(assert, lab);
+});

@@ -27,6 +27,7 @@ its gradient with respect to the student input are computed in float64.
 - Adversarial distillation: a discriminator relu(softmax(z/tau) @ W1 + b1) @ W2 + b2; the student's
   term BCE-with-logits(D(s), 1) plus the discriminator's BCE(D(t), 1) + BCE(D(s.detach()), 0)
   (F.binary_cross_entropy_with_logits, mean); the gradient reaches s only through the first.
+- Progressive layer-wise pairs: mean((A(s) - t)^2) on 7x7-pooled features, per position for conv->conv.
 - Feature statistics (DeepInversion, Yin et al. 2020): sum over layers of ||batch mean - mu|| + ||batch var - var||.
 - Data-free (DAFL, Chen et al. 2019): the generator's loss CE(t, argmax t) - 0.1*mean|f| + 5*sum(p log p),
   p the batch mean of softmax(t) (clamped at 1e-12 inside the log); gradients with respect to the teacher
@@ -168,6 +169,20 @@ def feature_stats(maps, hidden, targets):
         total = total + torch.linalg.vector_norm(x.mean(0) - mu) \
             + torch.linalg.vector_norm(x.var(0, unbiased=False) - var)
     return total
+
+
+def to7(x):
+    return F.avg_pool2d(x, x.shape[2] // 7) if x.shape[2] > 7 else x
+
+
+def progressive(s, t, w, b):
+    """One layer pair: conv->conv per position (1x1 adapter), otherwise flattened 7x7 vectors; mean squared error."""
+    if s.dim() == 4 and t.dim() == 4:
+        s, t = to7(s).permute(0, 2, 3, 1).reshape(-1, s.shape[1]), to7(t).permute(0, 2, 3, 1).reshape(-1, t.shape[1])
+    else:
+        s = to7(s).reshape(s.shape[0], -1) if s.dim() == 4 else s
+        t = to7(t).reshape(t.shape[0], -1) if t.dim() == 4 else t
+    return ((s @ w + b - t) ** 2).mean()
 
 
 def f32(rng, shape, scale=1.0):
@@ -320,6 +335,16 @@ def main():
         cases.append(record(f"feature-stats-{i}-b{b}", "feature_stats", m_, {},
                             {"hidden": h_, "mean1": mu1, "var1": v1, "mean2": mu2, "var2": v2},
                             lambda sm: feature_stats(sm, t64(h_), targets)))
+    # Progressive layer pairs: conv->conv (14x14 pooled to 7x7), dense->conv, conv->dense, dense->dense.
+    for i, (ss, ts) in enumerate([((2, 3, 14, 14), (2, 4, 7, 7)), ((3, 5), (3, 2, 14, 14)),
+                                  ((2, 2, 7, 7), (2, 6)), ((1, 4), (1, 3))]):
+        s_, t_ = f32(rng, ss), f32(rng, ts)
+        ds = ss[1] if len(ts) == 4 and len(ss) == 4 else int(np.prod([ss[1]] + ([7, 7] if len(ss) == 4 else [])))
+        dt = ts[1] if len(ts) == 4 and len(ss) == 4 else int(np.prod([ts[1]] + ([7, 7] if len(ts) == 4 else [])))
+        w, b = f32(rng, (ds, dt), 0.3), f32(rng, (dt,), 0.1)
+        cases.append(record(f"progressive-{i}-{len(ss)}d-to-{len(ts)}d", "progressive", s_, {},
+                            {"teacher": t_, "weight": w, "bias": b},
+                            lambda st: progressive(st, t64(t_), t64(w), t64(b))))
     out = pathlib.Path(__file__).with_name("zoo.json")
     out.write_text(json.dumps({"generator": "tests/golden/gen_zoo.py", "torch": torch.__version__, "cases": cases}))
     print(f"wrote {len(cases)} cases to {out}")

@@ -31,6 +31,11 @@ const TEXT = {
     '(L_G = CE + one-hot + 0.1·activation + 5·entropy), whose teacher features have the per-channel mean and variance ' +
     'the teacher stores from its training; the student learns τ²·KL(softmax(t/τ) ‖ softmax(s/τ)) on G\u2019s images. ' +
     'Try a learning rate of 0.003.',
+  progressive: 'Progressive layer-wise distillation (after Wang et al. 2018, with FitNets\u2019 adapters): the teacher\u2192' +
+    'student layer pairs below are distilled one at a time, shallow first, each for an equal share of the first half of ' +
+    'the steps, L_k = mean (A_k(s_k) \u2212 t_k)\u00b2 with a learned adapter A_k (a 1\u00d71 conv between conv layers, ' +
+    'else linear, features compared at 7\u00d77); then Hinton\u2019s loss on the outputs. Edit the pairs with the ' +
+    'selects or as text (2:1,3:2).',
   fsp: 'FSP matrices (Yim et al. 2017): for each pair of consecutive conv layers, G = Σ_hw F¹·F²ᵀ / hw says how a ' +
     'layer transforms what it receives. As in the paper, the student first matches the teacher\u2019s matrices alone, ' +
     'L = mean Σ (G_s − G_t)², for 30 % of the steps, then learns with Hinton\u2019s loss. Needs a CNN student with the ' +
