@@ -8,23 +8,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
-use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
-use distill_lab::distill::Ramp;
-use distill_lab::model::TeacherLogits;
-use distill_lab::train::{Method, Run, TrainConfig};
+use distill_lab::train::TrainConfig;
 use distill_lab::{err, Result};
 use serde_json::json;
 
 mod chains;
 mod deploy;
+mod methods;
 mod quant;
 
 use chains::{born_again_table, ta_chain_table, BornAgainArgs, TaChainArgs};
 use deploy::{deploy_table, DeployArgs};
+use methods::methods;
 use quant::{qat_table, QatArgs};
-
-use super::{attach_teacher_net, load_teachers};
 
 #[derive(Subcommand)]
 pub enum Experiment {
@@ -77,106 +74,10 @@ pub struct MethodsArgs {
     /// Output folder of the JSON results.
     #[arg(long, default_value = "results")]
     out: PathBuf,
-}
-
-/// One row of the table: a label, the config changes, and whether it learns from teachers.
-struct Row {
-    label: &'static str,
-    config: TrainConfig,
-    teachers: Vec<Arc<TeacherLogits>>,
-}
-
-fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
-    let one = load_teachers(&[], &a.dataset, Method::Hinton)?;
-    let with = |label, config: TrainConfig, teachers: &Vec<Arc<TeacherLogits>>| Row {
-        label,
-        config,
-        teachers: teachers.clone(),
-    };
-    let mut out = vec![
-        with("hard labels (no teacher)", base.clone(), &Vec::new()),
-        with("Hinton KD", base.clone(), &one),
-        with(
-            "Hinton KD, τ cosine 8 → 2",
-            TrainConfig {
-                ramp: Ramp::Cosine,
-                tau: 8.0,
-                tau_end: Some(2.0),
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "Hinton KD, entropy-matched τ (1.5 bits)",
-            TrainConfig {
-                target_entropy: Some(1.5),
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "DKD (α_dkd 1, β_dkd 8)",
-            TrainConfig {
-                method: Method::Dkd,
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "FitNets hint + KD, joint",
-            TrainConfig {
-                method: Method::Fitnets,
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "FitNets, two stages (hint, then KD)",
-            TrainConfig {
-                method: Method::FitnetsTwoStage,
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "RKD (distance + angle) + CE",
-            TrainConfig {
-                method: Method::Rkd,
-                ..base.clone()
-            },
-            &one,
-        ),
-        with(
-            "quantization-aware KD (int8, fake-quantized)",
-            TrainConfig {
-                method: Method::Qat,
-                ..base.clone()
-            },
-            &one,
-        ),
-    ];
-    match load_teachers(&[], &a.dataset, Method::MultiAverage) {
-        Ok(two) => {
-            out.push(with(
-                "multi-teacher, average (CNN + MLP)",
-                TrainConfig {
-                    method: Method::MultiAverage,
-                    ..base.clone()
-                },
-                &two,
-            ));
-            out.push(with(
-                "multi-teacher, confidence-weighted",
-                TrainConfig {
-                    method: Method::MultiConfidence,
-                    ..base.clone()
-                },
-                &two,
-            ));
-        }
-        Err(e) => eprintln!("multi-teacher rows skipped: {e}"),
-    }
-    Ok(out)
+    /// `experiment methods` only: the rows to run, by key (e.g. hard,hinton,fsp); default all
+    /// that fit the student.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 pub(super) fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -268,64 +169,4 @@ pub(super) fn write_results(
     .map_err(|e| err!("{}: {e}", path.display()))?;
     println!("{wall:.0} s in all; wrote {}", path.display());
     Ok(())
-}
-
-fn methods(a: MethodsArgs) -> Result<()> {
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(&a)?;
-    let device = cpu_device();
-    let mut results = Vec::new();
-    println!(
-        "{} · student {} · {} epochs on {} examples · α {} · τ {} · seeds 1..={}",
-        kind.name(),
-        a.student,
-        a.epochs,
-        if a.train_limit == 0 {
-            data.train.len()
-        } else {
-            a.train_limit.min(data.train.len())
-        },
-        a.alpha,
-        a.tau,
-        a.seeds
-    );
-    println!(
-        "{:<46} {:>18} {:>16} {:>9}",
-        "method", "test accuracy %", "test errors", "s/run"
-    );
-    for row in rows(&a, &base)? {
-        let (mut accs, mut errs, mut secs) = (Vec::new(), Vec::new(), Vec::new());
-        for seed in 1..=a.seeds {
-            let config = TrainConfig {
-                seed,
-                ..row.config.clone()
-            };
-            let t0 = Instant::now();
-            let mut run = Run::with_teachers(config, data.clone(), row.teachers.clone(), &device)?;
-            attach_teacher_net(&mut run)?;
-            let report = block_on(run.train_steps(run.total_steps()))?;
-            if let Some(msg) = report.nan_paused {
-                return Err(err!("{} (seed {seed}): {msg}", row.label));
-            }
-            let eval = block_on(run.evaluate())?;
-            accs.push(100.0 * eval.test_accuracy);
-            errs.push(eval.test_errors as f64);
-            secs.push(t0.elapsed().as_secs_f64());
-        }
-        let ((am, asd), (em, esd), (sm, _)) = (mean_std(&accs), mean_std(&errs), mean_std(&secs));
-        println!(
-            "{:<46} {:>10.2} ± {:<5.2} {:>8.0} ± {:<5.0} {:>9.1}",
-            row.label, am, asd, em, esd, sm
-        );
-        results.push(json!({
-            "method": row.label, "config": row.config, "teachers": row.teachers.len(),
-            "testAccuracy": accs, "testErrors": errs, "seconds": secs,
-            "meanAccuracy": am, "stdAccuracy": asd, "meanErrors": em, "stdErrors": esd,
-        }));
-    }
-    write_results(&a, kind, "methods", started, results)
 }
