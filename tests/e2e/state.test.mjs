@@ -15,7 +15,7 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', opt: 'lion', sched: 'step', warmup: '0.1', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', arch: 'cnn', dkdb: '2.5',
+    epochs: '3', opt: 'lion', sched: 'step', warmup: '0.1', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', lmap: '2:1,3:2', arch: 'cnn', dkdb: '2.5',
     ramp: 'cosine', tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', chain: 'ta-chain', gens: '5',
     assistant: '64', vtau: '12.5', scale: 'log', diag: 'show', ex: '9999',
   };
@@ -26,7 +26,7 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3&opt=lion&sched=step&warmup=0.1/);
-  assert.match(hash, /&limit=2000&method=dkd&bits=4&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
+  assert.match(hash, /&limit=2000&method=dkd&bits=4&lmap=2:1,3:2&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
   assert.match(hash, /&chain=ta-chain&gens=5&assistant=64&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
@@ -40,7 +40,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
     trainLimit: 0, race: true, method: 'hinton', arch: 'mlp', dkdBeta: 8, ramp: 'constant', tauEnd: null,
-    targetEntropy: null, bits: 8, optimizer: 'adam', schedule: 'constant', warmup: 0,
+    targetEntropy: null, bits: 8, layerMap: '', optimizer: 'adam', schedule: 'constant', warmup: 0,
   });
 });
 
@@ -125,4 +125,16 @@ test('view settings and the race flag: parsed, clamped or ignored with notices',
   assert.deepEqual([config.method, config.ramp, config.tauEnd, config.targetEntropy], ['multi-confidence', 'linear', 2, 1.5]);
   assert.ok(State.fromHash('#method=fitnetz').notices.some((n) => n.includes('method')), 'unknown methods are ignored');
   assert.equal(State.fromHash('#race=0').state.toHash().includes('race=off'), true);
+});
+
+test('layer mapping: teacher:student pairs or auto; malformed maps ignored with a notice', () => {
+  assert.deepEqual(coerce('lmap', ' 2:1, 3:2 '), { value: '2:1,3:2' });
+  assert.deepEqual(coerce('lmap', 'AUTO'), { value: '' });
+  for (const bad of ['2-1', '0:1', '1:0', 'a:b', '1:2,2:3,3:4,4:5,5:6,6:7,7:8,8:9,9:10', '<svg>']) {
+    const r = coerce('lmap', bad);
+    assert.ok(!('value' in r) && /teacher:student pairs/.test(r.notice), bad);
+  }
+  const { state } = State.fromHash('#method=progressive');
+  assert.ok(!state.toHash().includes('lmap='), 'automatic is the default and stays out of the link');
+  assert.equal(state.toConfig().layerMap, '');
 });
