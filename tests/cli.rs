@@ -148,6 +148,10 @@ fn experiment_methods_prints_a_table_and_writes_json() {
         "multi-teacher, average",
         "confidence-weighted",
         "quantization-aware KD",
+        "Lion + cosine",
+        "progressive layer-wise",
+        "adversarial",
+        "data-free",
     ] {
         assert!(out.contains(label), "{label} missing from:\n{out}");
     }
@@ -156,7 +160,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
             .unwrap();
     std::fs::remove_dir_all(&out_dir).ok();
     let rows = doc["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 15);
     for row in rows {
         let accs: Vec<f64> = row["testAccuracy"]
             .as_array()
@@ -294,4 +298,89 @@ fn experiment_deploy_prunes_fine_tunes_and_quantizes() {
     assert!(bytes(small) < 0.6 * bytes("distilled, float32"));
     assert!(errors(small) < 5000.0);
     assert!(row(small)["imagesPerSecond"][0].as_f64().unwrap() > 0.0);
+}
+
+/// Runs `experiment <name> <args…> --out DIR` and returns its JSON document.
+fn experiment(name: &str, args: &[&str]) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("distill-lab-{name}-{}", std::process::id()));
+    let mut all = vec!["experiment", name, "--out", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let (code, out, err) = cli(&all);
+    assert_eq!(code, 0, "{err}\n{out}");
+    let doc =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("{name}-mnist.json"))).unwrap())
+            .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    doc
+}
+
+#[test]
+fn the_classic_experiments_write_their_tables() {
+    let small = [
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "2000",
+        "--student",
+        "mlp:16",
+    ];
+    // The missing 3: both transfer sets, each with a distilled and a hard-label student.
+    let doc = experiment("missing3", &small);
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        let n = row["transferExamples"].as_u64().unwrap();
+        assert!(n > 0 && n < 2000, "{row}");
+        let bias = row["meanBias"].as_f64().unwrap();
+        assert!((0.0..=15.0).contains(&bias), "{row}");
+        // The bias was chosen on the 10,000 held-out training images.
+        assert_eq!(row["heldOut"][0]["heldOut"], 10_000);
+    }
+    // The capacity sweep and its fit.
+    let doc = experiment(
+        "capacity",
+        &[
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--train-limit",
+            "1000",
+            "--widths",
+            "2,8,32",
+        ],
+    );
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(
+        rows[0]["capacityRatio"].as_f64().unwrap() < rows[2]["capacityRatio"].as_f64().unwrap()
+    );
+    assert!(rows[3]["fit"]["r2"].is_number() && rows[3]["fit"]["k"].is_number());
+    // Temperature × width.
+    let doc = experiment(
+        "temperature",
+        &[
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--train-limit",
+            "1000",
+            "--widths",
+            "8",
+            "--temperatures",
+            "2,8",
+        ],
+    );
+    assert_eq!(doc["rows"].as_array().unwrap().len(), 2);
+    // Hinton's §3 table: teacher, hard labels, soft targets, the gap closed.
+    let doc = experiment("hinton", &small);
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(
+        rows[0]["meanErrors"], 100.0,
+        "the bundled 784-1200-1200-10 teacher"
+    );
+    assert!(rows[3]["gapClosed"].is_number());
 }

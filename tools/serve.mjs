@@ -6,6 +6,7 @@
 // Binds 127.0.0.1 only. Mounts:
 //   /              -> www/
 //   /pkg/          -> pkg/                       (wasm-bindgen output)
+//   /results/      -> results/                   (experiment results, for the page's results view)
 //   /vendor/uplot/ -> node_modules/uplot/dist/   (uPlot from the npm package)
 // Files ending in .gz are sent as raw bytes (application/gzip, no Content-Encoding):
 // the wasm decompresses them itself.
@@ -22,6 +23,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const MOUNTS = [
   ['/vendor/uplot/', join(ROOT, 'node_modules', 'uplot', 'dist')],
   ['/pkg/', join(ROOT, 'pkg')],
+  ['/results/', join(ROOT, 'results')],
   ['/', join(ROOT, 'www')],
 ];
 

@@ -15,6 +15,7 @@ import { createChains } from './views/chains.js';
 import { createDiscriminatorChart } from './views/discriminator.js';
 import { createGeneratedGrid } from './views/generated.js';
 import { createLayerMap } from './views/layermap.js';
+import { createExperiments } from './views/experiments.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -25,6 +26,8 @@ const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
 const discriminator = createDiscriminatorChart(document.getElementById('disc-figure'), document.getElementById('chart-disc'));
+const experiments = createExperiments(document.getElementById('experiments'));
+experiments.load();
 const layermap = createLayerMap(document.getElementById('lmap-field'), state);
 const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
   document.getElementById('gen-note'));

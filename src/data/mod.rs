@@ -5,9 +5,11 @@ mod batch;
 mod dataset;
 mod idx;
 mod preprocess;
+mod transfer;
 
 pub use augment::jitter;
 pub use batch::Batcher;
 pub use dataset::{Dataset, DatasetKind, Split, CLASSES, FILES, PIXELS};
 pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
 pub use preprocess::mnist_like;
+pub use transfer::{transfer_indices, ClassFilter};

@@ -35,6 +35,16 @@ impl TeacherLogits {
         out
     }
 
+    /// The same logits with the training rows cut to `indices` (to match
+    /// [`Dataset::with_train`]); the test rows unchanged.
+    pub fn with_train(&self, indices: &[usize]) -> TeacherLogits {
+        TeacherLogits {
+            train: self.train_rows(indices),
+            test: self.test.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+
     /// Checks the logits cover `data` exactly (same number of train and test examples).
     pub fn check_matches(&self, data: &Dataset) -> Result<()> {
         let (tr, te) = (self.train.len() / CLASSES, self.test.len() / CLASSES);

@@ -16,12 +16,18 @@ use serde_json::json;
 mod chains;
 mod deploy;
 mod methods;
+mod missing;
 mod quant;
+mod sweeps;
 
 use chains::{born_again_table, ta_chain_table, BornAgainArgs, TaChainArgs};
 use deploy::{deploy_table, DeployArgs};
 use methods::methods;
+use missing::{missing_table, MissingArgs};
 use quant::{qat_table, QatArgs};
+use sweeps::{
+    capacity_table, hinton_table, temperature_table, CapacityArgs, HintonArgs, TemperatureArgs,
+};
 
 #[derive(Subcommand)]
 pub enum Experiment {
@@ -36,6 +42,17 @@ pub enum Experiment {
     /// Deployment: pruning (unstructured, per neuron) with KD fine-tuning, and int8; size,
     /// sparsity, accuracy and CPU speed.
     Deploy(DeployArgs),
+    /// Hinton et al. 2015 §3: transfer sets without the 3s (or with only 7s and 8s), then the
+    /// missing classes' bias raised by an amount chosen on held-out training examples.
+    Missing3(MissingArgs),
+    /// The capacity "law": student width against the share of the teacher's accuracy it keeps,
+    /// with a least-squares logistic fit, R² and residuals.
+    Capacity(CapacityArgs),
+    /// Hinton's temperature × width observation: test errors over a grid of τ and widths.
+    Temperature(TemperatureArgs),
+    /// Hinton, Vinyals & Dean 2015 §3 (MNIST): teacher, student on hard labels, student on soft
+    /// targets, mean ± std over seeds.
+    Hinton(HintonArgs),
 }
 
 #[derive(Args)]
@@ -104,6 +121,10 @@ pub fn run(e: Experiment) -> Result<()> {
         Experiment::TaChain(t) => ta_chain_table(t),
         Experiment::Qat(q) => qat_table(q),
         Experiment::Deploy(d) => deploy_table(d),
+        Experiment::Missing3(m) => missing_table(m),
+        Experiment::Capacity(c) => capacity_table(c),
+        Experiment::Temperature(t) => temperature_table(t),
+        Experiment::Hinton(h) => hinton_table(h),
     }
 }
 
@@ -168,5 +189,34 @@ pub(super) fn write_results(
     )
     .map_err(|e| err!("{}: {e}", path.display()))?;
     println!("{wall:.0} s in all; wrote {}", path.display());
-    Ok(())
+    write_index(&a.out)
+}
+
+/// Rewrites `dir/index.json`: one entry per results file in `dir` (file, experiment, dataset,
+/// command, commit, machine, wall time), sorted by file name, for the page's results view.
+pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
+    let mut entries = Vec::new();
+    let listing = std::fs::read_dir(dir).map_err(|e| err!("{}: {e}", dir.display()))?;
+    for entry in listing.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".json") || name == "index.json" {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        entries.push(json!({
+            "file": name, "experiment": doc["experiment"], "dataset": doc["dataset"],
+            "command": doc["command"], "commit": doc["commit"], "machine": doc["machine"],
+            "wallSeconds": doc["wallSeconds"], "rows": doc["rows"].as_array().map_or(0, Vec::len),
+        }));
+    }
+    entries.sort_by(|a, b| a["file"].as_str().cmp(&b["file"].as_str()));
+    let path = dir.join("index.json");
+    let text =
+        serde_json::to_vec_pretty(&json!({ "results": entries })).map_err(|e| err!("{e}"))?;
+    std::fs::write(&path, text).map_err(|e| err!("{}: {e}", path.display()))
 }
