@@ -12,4 +12,4 @@ pub use batch::Batcher;
 pub use dataset::{Dataset, DatasetKind, Split, CLASSES, FILES, PIXELS};
 pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
 pub use preprocess::mnist_like;
-pub use transfer::{transfer_indices, ClassFilter};
+pub use transfer::{transfer_indices, ClassFilter, HELD_OUT_FROM};

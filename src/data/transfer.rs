@@ -4,7 +4,12 @@
 
 use std::ops::Range;
 
-use super::{Dataset, Split, PIXELS};
+use super::{Dataset, Split, CLASSES, PIXELS};
+use crate::{err, Result};
+
+/// Transfer sets come from the training images before this index; the ones from it on are held
+/// out (to choose the bias correction), never trained on.
+pub const HELD_OUT_FROM: usize = 50_000;
 
 /// A filter on the training labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +23,21 @@ pub enum ClassFilter {
 }
 
 impl ClassFilter {
+    /// The page's names: `all`, `no3` (every class but 3), `only78` (only 7s and 8s).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "all" | "" => Ok(ClassFilter::All),
+            "no3" => Ok(ClassFilter::Without(vec![3])),
+            "only78" => Ok(ClassFilter::Only(vec![7, 8])),
+            other => Err(err!("transfer set '{other}': expected all, no3 or only78")),
+        }
+    }
+
+    /// The classes the filter leaves out, in order.
+    pub fn missing(&self) -> Vec<usize> {
+        (0..CLASSES).filter(|&c| !self.keeps(c as u8)).collect()
+    }
+
     /// Whether an example of class `label` is kept.
     pub fn keeps(&self, label: u8) -> bool {
         match self {

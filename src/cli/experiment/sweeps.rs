@@ -16,6 +16,14 @@ use super::quant::train;
 use super::{mean_std, setup, write_results, MethodsArgs, Setup};
 use crate::cli::load_teachers;
 
+/// "the first N" or "all" training examples, for the table headers.
+fn examples(limit: usize) -> String {
+    match limit {
+        0 => "all".into(),
+        n => format!("the first {n}"),
+    }
+}
+
 fn list<T: std::str::FromStr>(flag: &str, text: &str) -> Result<Vec<T>> {
     text.split(',')
         .map(|v| {
@@ -56,11 +64,11 @@ pub fn capacity_table(c: CapacityArgs) -> Result<()> {
     let teacher_params = teacher_spec.num_params() as f64;
     let (teacher_acc, _) = teacher.test_accuracy(&data.test.labels);
     println!(
-        "{} · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %) · {} epochs on {} examples · seeds 1..={}",
+        "{} · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %) · {} epochs on {} training examples · seeds 1..={}",
         kind.name(),
         100.0 * teacher_acc,
         a.epochs,
-        a.train_limit,
+        examples(a.train_limit),
         a.seeds
     );
     println!(
@@ -142,10 +150,10 @@ pub fn temperature_table(t: TemperatureArgs) -> Result<()> {
     } = setup(a)?;
     let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
     println!(
-        "{} · students mlp:W,W · {} epochs on {} examples · α {} · seeds 1..={} · test errors",
+        "{} · students mlp:W,W · {} epochs on {} training examples · α {} · seeds 1..={} · test errors",
         kind.name(),
         a.epochs,
-        a.train_limit,
+        examples(a.train_limit),
         a.alpha,
         a.seeds
     );
