@@ -1,4 +1,4 @@
-// The worker's side of the chains (born-again generations, teacher assistant): trains the Lab's chain in chunks
+// The worker's side of the chains (born-again generations, teacher assistant, the capacity sweep): trains the Lab's chain in chunks
 // through the shared Lab lock, so it interleaves with the race and the views' queries instead of blocking them.
 //
 // In:  chain {id, kind, config, generations, assistant} | chainStop
@@ -28,7 +28,9 @@ export function createChainRunner({ withLab, post, tick, messageOf }) {
       if (!r.finishedStage && r.step > 0) k = Math.max(1, Math.min(k * 2, Math.round((k * CHUNK_MS) / Math.max(dt, 1))));
       post({ status: 'chain', id: me.id, phase: 'progress', ...r });
       if (r.finished) {
-        post({ status: 'chain', id: me.id, phase: 'done' });
+        // A capacity sweep ends with the logistic fitted to its students (in the wasm).
+        const fit = msg.kind === 'capacity' ? await withLab((l) => l.capacityFit()) : null;
+        post({ status: 'chain', id: me.id, phase: 'done', fit });
         return;
       }
       await tick();

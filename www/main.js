@@ -16,6 +16,7 @@ import { createDiscriminatorChart } from './views/discriminator.js';
 import { createGeneratedGrid } from './views/generated.js';
 import { createLayerMap } from './views/layermap.js';
 import { createExperiments } from './views/experiments.js';
+import { createMissing } from './views/missing.js';
 import { canvasBlob } from './views/canvas.js';
 import { downloadBlob } from './download.js';
 
@@ -27,6 +28,7 @@ const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
 const discriminator = createDiscriminatorChart(document.getElementById('disc-figure'), document.getElementById('chart-disc'));
 const experiments = createExperiments(document.getElementById('experiments'));
+const missing = createMissing(document.getElementById('missing'), state, () => start());
 experiments.load();
 const layermap = createLayerMap(document.getElementById('lmap-field'), state);
 const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
@@ -101,6 +103,7 @@ function clearRun() {
   discriminator.show(state.get('method') === 'adversarial');
   generated.clear();
   generated.show(state.get('method') === 'data-free');
+  missing.clear();
   charts.setTotalSteps(expectedSteps());
   status.clearProgress();
   results.clearFinal();
@@ -251,6 +254,7 @@ function onStatus(msg) {
       charts.flush();
       results.showFinal(msg);
       race.show(msg);
+      missing.show(msg.students);
       explorer.refresh();
       why.refresh();
       setPageState('done', `Done: ${formatAccuracy(msg.testAccuracy)} test accuracy ` +

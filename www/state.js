@@ -29,6 +29,9 @@ export const SCHEMA = Object.freeze({
   seed: { type: 'int', min: 0, max: 4294967295, default: 1, label: 'seed', config: 'seed' },
   eval: { type: 'int', min: 0, max: 1000000, default: 200, label: 'evaluate every', config: 'evalEvery' },
   // Train on the first N examples only (0 = all): with few examples the teacher's soft labels help most.
+  // The transfer set (views/missing.js): every class, every class but 3, or only 7s and 8s.
+  transfer: { type: 'enum', values: ['all', 'no3', 'only78'], default: 'all', label: 'transfer set', config: 'transfer',
+    optional: true },
   limit: { type: 'int', min: 0, max: 60000, default: 0, label: 'training examples', config: 'trainLimit' },
   // The distillation method and its settings (src/train/config.rs); see views/method.js for what each one does.
   method: {
@@ -50,7 +53,10 @@ export const SCHEMA = Object.freeze({
   race: { type: 'bool', default: true, label: 'race a hard-label twin', config: 'race' },
   backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'backend', optional: true },
   // Students teaching students (views/chains.js): born-again generations or the teacher-assistant comparison.
-  chain: { type: 'enum', values: ['born-again', 'ta-chain'], default: 'born-again', label: 'chain' },
+  chain: { type: 'enum', values: ['born-again', 'ta-chain', 'capacity'], default: 'born-again', label: 'chain' },
+  // The live capacity sweep's one-hidden-layer student widths.
+  cwidths: { type: 'intlist', min: 1, max: 4096, minLen: 2, maxLen: 12, default: [2, 4, 8, 16, 32, 64, 128],
+    label: 'sweep widths', optional: true },
   gens: { type: 'int', min: 2, max: 5, default: 3, label: 'generations' },
   assistant: { type: 'widths', default: [256, 256], label: 'assistant hidden widths' },
   // The teaching views: the temperature they show, the bar scale, the matrix diagonal, the inspected test example.
@@ -128,6 +134,16 @@ export function coerce(key, raw) {
       if (notes.length) return { value: clamped, notice: `${name} ${quote(raw)}: ${notes.join('; ')}, using ${clamped.join(',')}` };
       return { value: widths };
     }
+    case 'intlist': {
+      const list = Array.isArray(raw) ? raw.map(String) : String(raw).trim().split(/[\s,]+/).filter(Boolean);
+      const values = list.map((v) => (/^\d+$/.test(v) ? Number(v) : NaN));
+      if (values.length >= spec.minLen && values.length <= spec.maxLen &&
+        values.every((v) => v >= spec.min && v <= spec.max)) return { value: values };
+      return {
+        notice: `ignored ${name} ${quote(raw)}: expected ${spec.minLen}–${spec.maxLen} numbers from ${spec.min} to ` +
+          `${spec.max}, e.g. 2,8,32`,
+      };
+    }
     case 'layermap': {
       const v = String(raw).trim().toLowerCase().replace(/\s+/g, '');
       if (v === '' || v === 'auto') return { value: '' };
@@ -144,6 +160,7 @@ export function format(key, value) {
   if (SCHEMA[key].type === 'widths') return value.length ? value.join(',') : 'linear';
   if (SCHEMA[key].type === 'bool') return value ? 'on' : 'off';
   if (SCHEMA[key].type === 'layermap') return value || 'auto';
+  if (SCHEMA[key].type === 'intlist') return value.join(',');
   return String(value);
 }
 

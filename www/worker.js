@@ -245,6 +245,9 @@ async function finalReports(run, stats) {
     students[which] = await withLab((l) => l.report(which));
     students[which].trainSeconds = stats.ms[which] / 1000;
     if (run.config.method === 'qat') students[which].int8 = await withLab((l) => l.quantize(which, run.config.bits));
+    if (run.config.transfer && run.config.transfer !== 'all') {
+      students[which].bias = await withLab((l) => l.biasCorrection(which));
+    }
   }
   const teacher = await withLab((l) => l.teacherReport());
   return { students, teacher };

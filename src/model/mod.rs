@@ -13,4 +13,4 @@ pub use net::{read_f32, Features, Net, WeightMasks};
 pub use prune::{apply_masks, prune_neurons, sparsity, weight_masks, HostWeights};
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::ModelSpec;
-pub use weights::{file_format, load_weights, save_weights, WEIGHTS_FORMAT};
+pub use weights::{file_format, file_spec, load_weights, save_weights, WEIGHTS_FORMAT};

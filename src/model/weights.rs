@@ -111,6 +111,12 @@ pub fn file_format(bytes: &[u8]) -> Option<String> {
     meta.metadata().as_ref()?.get("format").cloned()
 }
 
+/// The architecture a weight file's metadata names (`spec`), if it names a valid one.
+pub fn file_spec(bytes: &[u8]) -> Option<ModelSpec> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).ok()?;
+    ModelSpec::parse(meta.metadata().as_ref()?.get("spec")?).ok()
+}
+
 /// Parses safetensors bytes and their metadata, checking the `format` tag.
 pub(crate) fn open<'a>(
     file: &str,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::backend::{cpu_device, webgpu_device, BackendKind};
-use crate::data::{Dataset, DatasetKind};
+use crate::data::{transfer_indices, ClassFilter, Dataset, DatasetKind, HELD_OUT_FROM};
 use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
 use crate::train::{layer_names, race, Chain, Method, Optimizer, Run, Schedule, TrainConfig};
@@ -63,6 +63,8 @@ struct PageConfig {
     bits: u32,
     /// Progressive distillation: teacher:student layer pairs, `""` = automatic.
     layer_map: String,
+    /// The transfer set: `all`, `no3` or `only78` ([`ClassFilter::parse`]).
+    transfer: String,
     /// `adam`, `sgd` (momentum 0.9) or `lion`.
     optimizer: Optimizer,
     /// Learning-rate schedule after the warm-up.
@@ -93,6 +95,7 @@ impl Default for PageConfig {
             arch: "mlp".into(),
             bits: d.bits,
             layer_map: d.layer_map,
+            transfer: "all".into(),
             optimizer: d.optimizer,
             schedule: d.schedule,
             warmup: d.warmup,
@@ -100,9 +103,9 @@ impl Default for PageConfig {
     }
 }
 
-/// The page's settings as a [`TrainConfig`], and whether to race a hard-label twin; the error
-/// names an invalid field.
-fn train_config(config: JsValue) -> Result<(TrainConfig, bool), JsError> {
+/// The page's settings as a [`TrainConfig`], whether to race a hard-label twin, and the transfer
+/// set; the error names an invalid field.
+fn train_config(config: JsValue) -> Result<(TrainConfig, bool, ClassFilter), JsError> {
     let page: PageConfig = serde_wasm_bindgen::from_value(config)
         .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
     let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
@@ -134,7 +137,8 @@ fn train_config(config: JsValue) -> Result<(TrainConfig, bool), JsError> {
         warmup: page.warmup,
         ..TrainConfig::default()
     };
-    Ok((config, page.race))
+    let transfer = ClassFilter::parse(&page.transfer).map_err(js_err)?;
+    Ok((config, page.race, transfer))
 }
 
 /// One lab per worker: a device, the loaded dataset and teacher, and the current runs: the
@@ -156,6 +160,8 @@ pub struct Lab {
     baseline: Option<Run>,
     /// A chain of students teaching students (born-again, teacher assistant), apart from the race.
     chain: Option<Chain>,
+    /// The classes the current run's transfer set leaves out (empty: all classes).
+    missing: Vec<usize>,
 }
 
 #[wasm_bindgen]
@@ -195,6 +201,7 @@ impl Lab {
             distilled: None,
             baseline: None,
             chain: None,
+            missing: Vec::new(),
         }
     }
 
@@ -279,16 +286,25 @@ impl Lab {
 
     /// Starts a new run with the page's settings; throws naming an invalid field.
     pub fn start(&mut self, config: JsValue) -> Result<(), JsError> {
-        let (config, race_twin) = train_config(config)?;
-        let data = self
+        let (config, race_twin, transfer) = train_config(config)?;
+        let mut data = self
             .data
             .clone()
             .ok_or_else(|| JsError::new("load a dataset first"))?;
-        let teacher = self
+        let mut teacher = self
             .teacher
             .clone()
             .ok_or_else(|| JsError::new("load the teacher first"))?;
         self.clear_runs();
+        // A transfer set without some classes: the first HELD_OUT_FROM training images filtered;
+        // the rest stay held out for the bias correction (views.rs, biasCorrection).
+        self.missing = transfer.missing();
+        let kept = (transfer != ClassFilter::All)
+            .then(|| transfer_indices(&data.train, 0..HELD_OUT_FROM, &transfer));
+        if let Some(idx) = &kept {
+            data = Arc::new(data.with_train(idx));
+            teacher = Arc::new(teacher.with_train(idx));
+        }
         let mut teachers = vec![teacher];
         if config.method.multi_teacher() {
             let second = self.second.clone().ok_or_else(|| {
@@ -296,7 +312,10 @@ impl Lab {
                     "the multi-teacher methods need a second teacher, and none is loaded (only MNIST has one)",
                 )
             })?;
-            teachers.push(second);
+            teachers.push(match &kept {
+                Some(idx) => Arc::new(second.with_train(idx)),
+                None => second,
+            });
         }
         let features = config.method.needs_teacher_net();
         if race_twin {

@@ -6,9 +6,12 @@ use serde_json::json;
 use wasm_bindgen::prelude::*;
 
 use super::{js_err, to_js, Lab};
-use crate::analysis::{compare, gallery, log_spaced, similarity, soft_gradient_norms};
+use crate::analysis::{
+    add_bias, choose_bias, class_recall, compare, confusion, gallery, log_spaced, similarity,
+    soft_gradient_norms,
+};
 use crate::backend::cpu_device;
-use crate::data::{mnist_like, PIXELS};
+use crate::data::{mnist_like, HELD_OUT_FROM, PIXELS};
 use crate::model::{save_weights, ModelSpec, Net, QuantNet};
 use crate::train::{evaluate_logits, predict, Run};
 
@@ -147,6 +150,44 @@ impl Lab {
             "params": run.spec().num_params(), "report": report,
             "initFingerprint": run.init_fingerprint().hex(),
             "batchFingerprint": run.batch_fingerprint().hex(),
+        }))
+    }
+
+    /// The bias correction after a run on a transfer set without some classes (Hinton et al.
+    /// 2015, §3): the missing classes' bias that maximises accuracy on the held-out training
+    /// images (from [`HELD_OUT_FROM`] on, never trained on), and the test set before and after:
+    /// `{classes, bias, heldOut, heldOutAccuracy, heldOutAccuracyBefore, before: {testErrors,
+    /// missingRight, confusion}, after: {…}}`; null when the run used every class.
+    #[wasm_bindgen(js_name = biasCorrection)]
+    pub async fn bias_correction(&self, which: &str) -> Result<JsValue, JsError> {
+        if self.missing.is_empty() {
+            return Ok(JsValue::NULL);
+        }
+        let run = self.run(which)?;
+        let (data, _) = self.loaded()?;
+        let held_images = &data.train.images[HELD_OUT_FROM * PIXELS..];
+        let held = run.predict_images(held_images).await.map_err(js_err)?;
+        let grid: Vec<f32> = (0..=150).map(|i| i as f32 * 0.1).collect();
+        let labels = &data.train.labels[HELD_OUT_FROM..];
+        let choice = choose_bias(&held, labels, &self.missing, &grid);
+        let test = run
+            .predict_images(&data.test.images)
+            .await
+            .map_err(js_err)?;
+        let fixed = add_bias(&test, &self.missing, choice.bias);
+        let side = |logits: &[f32]| {
+            let labels = &data.test.labels;
+            json!({
+                "testErrors": evaluate_logits(0, logits, labels).test_errors,
+                "missingRight": class_recall(logits, labels, &self.missing),
+                "confusion": confusion(logits, labels),
+            })
+        };
+        to_js(&json!({
+            "classes": self.missing, "bias": choice.bias, "heldOut": choice.held_out,
+            "heldOutAccuracy": choice.held_out_accuracy,
+            "heldOutAccuracyBefore": choice.held_out_accuracy_before,
+            "before": side(&test), "after": side(&fixed),
         }))
     }
 

@@ -68,3 +68,29 @@ test('a chain with a feature method is refused with a reason; a bad assistant is
   assert.match(await page.textContent('#notices'), /assistant hidden widths/);
   assertClean(assert, lab);
 });
+
+test('the capacity sweep: a one-click preset trains each width from the teacher and fits the "law" live', { timeout: 300_000 }, async (t) => {
+  const lab = await launch();
+  t.after(() => lab.close());
+  const { page } = lab;
+  await page.goto(lab.url + '#dataset=mnist&race=off');
+  await waitForState(page, 'ready', 120_000);
+  await page.click('#btn-capacity');
+  assert.match(await page.evaluate(() => location.hash), /chain=capacity/);
+  await page.waitForFunction(() => /^(Done|Error)/.test(document.getElementById('chain-status').textContent),
+    null, { timeout: 240_000 });
+  assert.match(await page.textContent('#chain-status'), /^Done: 7 stages/);
+  const rows = await page.$$eval('#chain-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => r[1]), ['mlp:2', 'mlp:4', 'mlp:8', 'mlp:16', 'mlp:32', 'mlp:64', 'mlp:128']);
+  assert.ok(rows.every((r) => r[2] === 'teacher'));
+  // Wider students do better: the widest beats the narrowest by far.
+  const acc = rows.map((r) => Number(r[3].replace('%', '')));
+  assert.ok(acc[6] > 85 && acc[6] > acc[0] + 30, acc.join(', '));
+  // The fit, computed in the wasm from the sweep, is shown with its chart.
+  assert.ok(await page.isVisible('#capacity-chart'));
+  assert.match(await page.textContent('#capacity-summary'), /over 7 runs: k = [\d.]+, θ = -?[\d.]+, R² = -?\d\.\d{3}/);
+  const shot = join(ARTIFACTS, 'view-capacity-sweep.png');
+  await page.locator('#chains').screenshot({ path: shot });
+  await copyToDocs(shot, 'view-capacity-sweep.png');
+  assertClean(assert, lab);
+});

@@ -15,10 +15,11 @@ test('every experiment result renders as a table with its command and numbers', 
   await page.goto(lab.url + '#dataset=mnist');
   const { results } = await read('index.json');
   assert.ok(results.length >= 8, `${results.length} results listed`);
-  await page.waitForFunction(() => document.getElementById('experiments').dataset.shown);
+  await page.waitForFunction(() => document.getElementById('experiments').dataset.shown, null, { timeout: 90_000 });
   for (const entry of results) {
     await page.selectOption('#exp-file', entry.file);
-    await page.waitForFunction((f) => document.getElementById('experiments').dataset.shown === f, entry.file);
+    await page.waitForFunction((f) => document.getElementById('experiments').dataset.shown === f, entry.file,
+      { timeout: 60_000 });
     const doc = await read(entry.file);
     const data = doc.rows.filter((r) => !('fit' in r) && !('gapClosed' in r));
     const expected = doc.experiment === 'temperature' ? new Set(data.map((r) => r.width)).size : data.length;

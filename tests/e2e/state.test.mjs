@@ -15,9 +15,9 @@ test('every setting round-trips state -> hash -> state', () => {
   const s = new State();
   const changes = {
     dataset: 'fashion', hidden: '800,800', alpha: '0.3', tau: '7.5', lr: '0.00025', batch: '256',
-    epochs: '3', opt: 'lion', sched: 'step', warmup: '0.1', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', lmap: '2:1,3:2', arch: 'cnn', dkdb: '2.5',
+    epochs: '3', opt: 'lion', sched: 'step', warmup: '0.1', seed: '4294967295', eval: '50', limit: '2000', method: 'dkd', bits: '4', lmap: '2:1,3:2', transfer: 'no3', arch: 'cnn', dkdb: '2.5',
     ramp: 'cosine', tauend: '1.5', tent: '1.2', race: 'off', backend: 'cpu', chain: 'ta-chain', gens: '5',
-    assistant: '64', vtau: '12.5', scale: 'log', diag: 'show', ex: '9999',
+    assistant: '64', cwidths: '2,8,32', vtau: '12.5', scale: 'log', diag: 'show', ex: '9999',
   };
   for (const [key, value] of Object.entries(changes)) {
     const r = s.set(key, value);
@@ -26,8 +26,8 @@ test('every setting round-trips state -> hash -> state', () => {
   }
   const hash = s.toHash();
   assert.match(hash, /^#dataset=fashion&hidden=800,800&alpha=0.3&tau=7.5&lr=0.00025&batch=256&epochs=3&opt=lion&sched=step&warmup=0.1/);
-  assert.match(hash, /&limit=2000&method=dkd&bits=4&lmap=2:1,3:2&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
-  assert.match(hash, /&chain=ta-chain&gens=5&assistant=64&vtau=12.5&scale=log&diag=show&ex=9999$/);
+  assert.match(hash, /&transfer=no3&limit=2000&method=dkd&bits=4&lmap=2:1,3:2&arch=cnn&dkdb=2.5&ramp=cosine&tauend=1.5&tent=1.2&race=off&backend=cpu/);
+  assert.match(hash, /&chain=ta-chain&cwidths=2,8,32&gens=5&assistant=64&vtau=12.5&scale=log&diag=show&ex=9999$/);
   const { state, notices } = State.fromHash(hash);
   assert.deepEqual(notices, []);
   assert.deepEqual(state.values, s.values);
@@ -40,7 +40,7 @@ test('the example link from the README parses as written', () => {
   assert.deepEqual(state.toConfig(), {
     hidden: [128], alpha: 0.5, tau: 4, lr: 0.001, batchSize: 64, epochs: 1, seed: 1, evalEvery: SCHEMA.eval.default,
     trainLimit: 0, race: true, method: 'hinton', arch: 'mlp', dkdBeta: 8, ramp: 'constant', tauEnd: null,
-    targetEntropy: null, bits: 8, layerMap: '', optimizer: 'adam', schedule: 'constant', warmup: 0,
+    targetEntropy: null, bits: 8, layerMap: '', transfer: 'all', optimizer: 'adam', schedule: 'constant', warmup: 0,
   });
 });
 
@@ -137,4 +137,14 @@ test('layer mapping: teacher:student pairs or auto; malformed maps ignored with 
   const { state } = State.fromHash('#method=progressive');
   assert.ok(!state.toHash().includes('lmap='), 'automatic is the default and stays out of the link');
   assert.equal(state.toConfig().layerMap, '');
+});
+
+test('sweep widths: 2 to 12 numbers from 1 to 4096, else ignored with a notice', () => {
+  assert.deepEqual(coerce('cwidths', '2, 8 32'), { value: [2, 8, 32] });
+  for (const bad of ['8', '0,4', '2,8,99999', 'a,b', '1,2,3,4,5,6,7,8,9,10,11,12,13']) {
+    const r = coerce('cwidths', bad);
+    assert.ok(!('value' in r) && /sweep widths/.test(r.notice), bad);
+  }
+  assert.deepEqual(coerce('transfer', 'only78'), { value: 'only78' });
+  assert.ok(!('value' in coerce('transfer', 'no4')));
 });

@@ -3,6 +3,11 @@
 
 import { fit, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
 import { tableRow } from './table.js';
+import { drawCapacityChart, fitSentence } from './capacity-chart.js';
+
+/** The capacity preset: the sweep of the default widths on a budget that takes about a minute in the browser. */
+const CAPACITY_PRESET = { chain: 'capacity', cwidths: '2,4,8,16,32,64,128', method: 'hinton', epochs: '1',
+  limit: '10000', alpha: '0.5', tau: '4', lr: '0.003', batch: '64' };
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +20,15 @@ export function createChains({ state, post, onError, teacherErrors }) {
   let id = 0;
   let stages = []; // [{student, taughtBy, result?}]
   let running = false;
+  let plot = null;
+
+  function showFit(result) {
+    $('capacity-result').hidden = !result;
+    if (!result) return;
+    $('capacity-summary').textContent = fitSentence(result.fit, result.points.length, result.curveAt30Percent);
+    plot = drawCapacityChart($('capacity-chart'), plot, result.points, result.fit);
+    $('capacity-result').dataset.r2 = result.fit.r2.toFixed(3);
+  }
 
   function label(s, i) {
     return `${i}: ${s.student} ← ${s.taughtBy}`;
@@ -79,6 +93,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
     $('in-chain').value = kind;
     $('in-gens').value = String(state.get('gens'));
     $('in-assistant').value = state.get('assistant').join(',') || 'linear';
+    $('in-cwidths').value = state.get('cwidths').join(',');
     for (const el of document.querySelectorAll('[data-chain]')) el.hidden = el.dataset.chain !== kind;
   }
 
@@ -89,23 +104,33 @@ export function createChains({ state, post, onError, teacherErrors }) {
     if (text != null) $('chain-status').textContent = text;
   }
 
-  for (const [el, key] of [[$('in-chain'), 'chain'], [$('in-gens'), 'gens'], [$('in-assistant'), 'assistant']]) {
+  const fields = [[$('in-chain'), 'chain'], [$('in-gens'), 'gens'], [$('in-assistant'), 'assistant'],
+    [$('in-cwidths'), 'cwidths']];
+  for (const [el, key] of fields) {
     el.addEventListener('change', () => {
       const r = state.set(key, el.value);
       if (r.notice) onError(r.notice);
       render();
     });
   }
-  $('chain-run').addEventListener('click', () => {
+  function run() {
     id += 1;
     stages = [];
+    showFit(null);
     renderTable();
     draw();
     setRunning(true, 'Starting the chain…');
+    const kind = state.get('chain');
+    const widths = kind === 'capacity' ? state.get('cwidths') : state.get('assistant');
     post({
-      command: 'chain', id, kind: state.get('chain'), config: state.toConfig(),
-      generations: state.get('gens'), assistant: state.get('assistant').join(','),
+      command: 'chain', id, kind, config: state.toConfig(), generations: state.get('gens'), assistant: widths.join(','),
     });
+  }
+  $('chain-run').addEventListener('click', run);
+  $('btn-capacity').addEventListener('click', () => {
+    if ($('chain-run').disabled) return;
+    for (const [key, value] of Object.entries(CAPACITY_PRESET)) state.set(key, value);
+    run();
   });
   $('chain-stop').addEventListener('click', () => {
     id += 1;
@@ -130,6 +155,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
         }
       } else if (msg.phase === 'done') {
         setRunning(false, `Done: ${stages.length} stages.`);
+        showFit(msg.fit);
       } else if (msg.phase === 'error') {
         setRunning(false, `Error: ${msg.message}`);
         onError(`chain: ${msg.message}`);

@@ -1,7 +1,7 @@
 // The experiments' results (results/*.json, written by `distill-lab experiment …`): pick one, see its table (and, for
 // the capacity sweep, its points and fitted curve), with the command, commit, machine and wall time that made it.
 
-import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { drawCapacityChart, fitSentence } from './capacity-chart.js';
 import { tableRow } from './table.js';
 
 const pm = (mean, std, digits = 0) => `${mean.toFixed(digits)} ± ${(std ?? 0).toFixed(digits)}`;
@@ -63,9 +63,7 @@ function tableOf(doc) {
 function summaryOf(doc) {
   const fit = doc.rows.find((r) => 'fit' in r);
   if (fit) {
-    return `Fit of Acc_S/Acc_T = 1/(1 + e^(−k(C_S/C_T − θ))) over ${fit.points.length} runs: k = ${fit.fit.k.toFixed(2)}, ` +
-      `θ = ${fit.fit.theta.toFixed(4)}, R² = ${fit.fit.r2.toFixed(3)}; at 30 % capacity the curve says ` +
-      `${(100 * fit.curveAt30Percent).toFixed(1)} % of the teacher's accuracy.`;
+    return fitSentence(fit.fit, fit.points.length, fit.curveAt30Percent);
   }
   const gap = doc.rows.find((r) => 'gapClosed' in r);
   if (gap) return `Distillation closes ${(100 * gap.gapClosed).toFixed(0)} % of the student–teacher gap.`;
@@ -83,22 +81,12 @@ export function createExperiments(panel) {
 
   function drawCapacity(doc) {
     const fit = doc.rows.find((r) => 'fit' in r);
-    if (plot) plot.destroy();
-    plot = null;
     chartBox.hidden = !fit;
-    if (!fit) return;
-    const pts = [...fit.points].sort((a, b) => a[0] - b[0]);
-    const xs = pts.map((p) => p[0]);
-    const curve = xs.map((c) => 1 / (1 + Math.exp(-fit.fit.k * (c - fit.fit.theta))));
-    plot = new uPlot({
-      width: Math.max(260, Math.min(640, chartBox.clientWidth || 480)),
-      height: 240,
-      scales: { x: { time: false, distr: 3 }, y: { range: [0, 1.05] } },
-      axes: [{ label: 'C_S / C_T (log)' }, { label: 'Acc_S / Acc_T', size: 60 }],
-      series: [{ label: 'C_S/C_T' },
-        { label: 'runs', stroke: '#0072b2', width: 0, points: { show: true, size: 6 } },
-        { label: 'fitted logistic', stroke: '#d55e00', width: 2, points: { show: false } }],
-    }, [xs, pts.map((p) => p[1]), curve], chartBox);
+    if (fit) plot = drawCapacityChart(chartBox, plot, fit.points, fit.fit);
+    else if (plot) {
+      plot.destroy();
+      plot = null;
+    }
   }
 
   async function show(file) {
@@ -124,8 +112,8 @@ export function createExperiments(panel) {
       table.append(thead, tbody);
       summary.textContent = summaryOf(doc);
       meta.textContent = `${doc.command} · commit ${doc.commit} · ${doc.machine} · ${Math.round(doc.wallSeconds)} s`;
-      panel.dataset.shown = file;
       drawCapacity(doc);
+      panel.dataset.shown = file;
     } catch (e) {
       meta.textContent = `Could not read ${file}: ${e.message}`;
     }
