@@ -34,6 +34,21 @@ test('every experiment result renders as a table with its command and numbers', 
       assert.ok(text.includes(`${errors.toFixed(0)} ±`), `${entry.file}: ${text} lacks ${errors.toFixed(0)}`);
     }
     assert.equal(await page.isVisible('#exp-chart'), doc.experiment === 'capacity', entry.file);
+    if (doc.experiment === 'temperature') {
+      // A heatmap: one best (darkest) cell per width, the one with the fewest mean errors.
+      const best = await page.$$eval('#exp-table tbody tr', (trs) => trs.map((tr) =>
+        [...tr.cells].findIndex((c) => c.dataset.best === 'true') - 1));
+      const taus = [...new Set(data.map((r) => r.tau))];
+      const widths = [...new Set(data.map((r) => r.width))];
+      widths.forEach((w, i) => {
+        const row = data.filter((r) => r.width === w);
+        const min = Math.min(...row.map((r) => Math.round(r.meanErrors)));
+        assert.equal(Math.round(row.find((r) => r.tau === taus[best[i]]).meanErrors), min, `width ${w}`);
+      });
+      const shot = join(ARTIFACTS, 'view-temperature.png');
+      await page.locator('#exp-table').screenshot({ path: shot });
+      await copyToDocs(shot, 'view-temperature.png');
+    }
     if (doc.experiment === 'capacity') {
       assert.match(await page.textContent('#exp-summary'), /R² = \d\.\d{3}/);
       const shot = join(ARTIFACTS, 'view-capacity.png');

@@ -2,6 +2,7 @@
 // the capacity sweep, its points and fitted curve), with the command, commit, machine and wall time that made it.
 
 import { drawCapacityChart, fitSentence } from './capacity-chart.js';
+import { viridis } from './canvas.js';
 import { tableRow } from './table.js';
 
 const pm = (mean, std, digits = 0) => `${mean.toFixed(digits)} ± ${(std ?? 0).toFixed(digits)}`;
@@ -70,6 +71,25 @@ function summaryOf(doc) {
   return '';
 }
 
+/**
+ * Colours a width × τ table as a heatmap, row by row (each width against its own best and worst τ): viridis, dark =
+ * fewest errors. The cell's title keeps the number's meaning.
+ */
+function heat(tbody) {
+  for (const tr of tbody.rows) {
+    const cells = [...tr.cells].slice(1);
+    const values = cells.map((c) => parseFloat(c.textContent));
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    cells.forEach((c, i) => {
+      const t = hi > lo ? (values[i] - lo) / (hi - lo) : 0;
+      c.style.background = `rgb(${viridis(t).join(', ')})`;
+      c.style.color = t > 0.6 ? '#000' : '#fff';
+      c.dataset.best = String(values[i] === lo);
+      c.title = values[i] === lo ? 'fewest errors for this width' : '';
+    });
+  }
+}
+
 /** @param {HTMLElement} panel */
 export function createExperiments(panel) {
   const select = panel.querySelector('#exp-file');
@@ -110,6 +130,7 @@ export function createExperiments(panel) {
       const tbody = document.createElement('tbody');
       rows.forEach((cells, i) => tbody.append(tableRow(String(i), cells)));
       table.append(thead, tbody);
+      if (doc.experiment === 'temperature') heat(tbody);
       summary.textContent = summaryOf(doc);
       meta.textContent = `${doc.command} · commit ${doc.commit} · ${doc.machine} · ${Math.round(doc.wallSeconds)} s`;
       drawCapacity(doc);
