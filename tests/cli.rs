@@ -156,7 +156,7 @@ fn experiment_methods_prints_a_table_and_writes_json() {
         assert!(out.contains(label), "{label} missing from:\n{out}");
     }
     let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out_dir.join("methods-mnist.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(out_dir.join("methods-mlp-16-mnist.json")).unwrap())
             .unwrap();
     std::fs::remove_dir_all(&out_dir).ok();
     let rows = doc["rows"].as_array().unwrap();
