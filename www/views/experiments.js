@@ -109,7 +109,12 @@ export function createExperiments(panel) {
     }
   }
 
+  let latest = 0;
+
   async function show(file) {
+    const me = ++latest;
+    // Not shown until this file's table is complete (a test waits on it).
+    delete panel.dataset.shown;
     table.replaceChildren();
     summary.textContent = '';
     meta.textContent = `Loading ${file}…`;
@@ -117,6 +122,8 @@ export function createExperiments(panel) {
       const response = await fetch(`./results/${encodeURIComponent(file)}`);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const doc = await response.json();
+      if (me !== latest) return; // a later choice replaced this one
+      table.replaceChildren();
       const { head, rows } = tableOf(doc);
       const thead = document.createElement('thead');
       const tr = document.createElement('tr');
