@@ -2,6 +2,7 @@
 //! core; it converts errors to JS exceptions and results to plain JS objects. Training lives
 //! here; the teaching views' queries live in [`views`].
 
+mod bench;
 mod chains;
 mod views;
 
@@ -17,8 +18,19 @@ use crate::distill::Ramp;
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
 use crate::train::{layer_names, race, Chain, Method, Optimizer, Run, Schedule, TrainConfig};
 
+extern "C" {
+    /// The static constructors (cubecl registers its IR types with `inventory` in them),
+    /// synthesised by wasm-ld.
+    fn __wasm_call_ctors();
+}
+
 #[wasm_bindgen(start)]
 fn start() {
+    // Run the constructors once, here. Without this explicit call wasm-ld wraps *every*
+    // export in a call to them, and the WebGPU path, which crosses from JS into wasm many
+    // times per step, spent most of its time re-running them (see `make bench`).
+    // SAFETY: called once, at start-up, before any other Rust code runs.
+    unsafe { __wasm_call_ctors() };
     console_error_panic_hook::set_once();
 }
 
