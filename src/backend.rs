@@ -32,6 +32,7 @@ pub fn cpu_device() -> Device {
 }
 
 /// burn's older ndarray CPU backend, kept for comparison in benchmarks.
+#[cfg(not(target_family = "wasm"))]
 #[allow(deprecated)] // ndarray is deprecated in favour of flex.
 pub fn ndarray_device() -> Device {
     Device::ndarray()
