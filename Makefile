@@ -4,11 +4,11 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/distill-lab/target
 TOOLS ?= $(HOME)/.cache/distill-lab/tools
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_BINDGEN := $(TOOLS)/bin/wasm-bindgen
-WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/release/distill_lab.wasm
+WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm/distill_lab.wasm
 CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
 PORT ?= 8080
 
-.PHONY: all serve test test-native test-e2e wasm tools lint teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
+.PHONY: all serve test test-native test-e2e wasm tools lint bench bench-quick teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
 
 all: wasm
 
@@ -25,10 +25,11 @@ $(WASM_BINDGEN):
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-## The browser build: wasm (release) → pkg/ via wasm-bindgen.
+## The browser build: wasm (profile `wasm` in Cargo.toml: size first, LTO) → pkg/ via wasm-bindgen, without the
+## name and producers sections (7.7 MB of the raw file).
 wasm: tools
-	cargo build --lib --release --target wasm32-unknown-unknown
-	$(WASM_BINDGEN) --target web --no-typescript --out-dir pkg $(WASM)
+	cargo build --lib --profile wasm --target wasm32-unknown-unknown
+	$(WASM_BINDGEN) --target web --no-typescript --remove-name-section --remove-producers-section --out-dir pkg $(WASM)
 	@ls -l pkg/distill_lab_bg.wasm | awk '{printf "pkg/distill_lab_bg.wasm: %.1f MB raw, ", $$5/1e6}'
 	@gzip -9 -c pkg/distill_lab_bg.wasm | wc -c | awk '{printf "%.2f MB gzip\n", $$1/1e6}'
 
@@ -47,6 +48,20 @@ lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --release --lib --target wasm32-unknown-unknown -- -D warnings
+
+## Benchmarks (not part of make test): native steps/s on each backend, PyTorch on the CPU where it is installed,
+## then the browser run (ours vs TF.js 4.22, sizes, time to 97 %). Tables on stdout, JSON under results/bench/.
+bench: wasm $(CLI)
+	$(CLI) bench
+	@if python3 -c 'import torch' 2>/dev/null; then python3 bench/torch_step.py --device cpu --out results/bench/torch-cpu.json; \
+	  else echo "PyTorch not installed: skipping the PyTorch CPU reference (pip install torch)"; fi
+	node tools/bench.mjs
+
+## The inner-loop version: two workloads, shorter timings.
+bench-quick: wasm $(CLI)
+	$(CLI) bench --quick --out results/bench/quick
+	@if python3 -c 'import torch' 2>/dev/null; then python3 bench/torch_step.py --device cpu --quick --out results/bench/quick/torch-cpu.json; fi
+	node tools/bench.mjs --quick --out results/bench/quick
 
 ## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
 teacher: teacher-mnist teacher-fashion teacher-mnist-mlp

@@ -8,6 +8,7 @@
 //   /pkg/          -> pkg/                       (wasm-bindgen output)
 //   /results/      -> results/                   (experiment results, for the page's results view)
 //   /vendor/uplot/ -> node_modules/uplot/dist/   (uPlot from the npm package)
+//   /vendor/tfjs/  -> node_modules/@tensorflow/  (TF.js 4.22, only for the benchmark page)
 // Files ending in .gz are sent as raw bytes (application/gzip, no Content-Encoding):
 // the wasm decompresses them itself.
 
@@ -22,6 +23,7 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** URL prefix -> directory on disk. Longest prefix first. */
 const MOUNTS = [
   ['/vendor/uplot/', join(ROOT, 'node_modules', 'uplot', 'dist')],
+  ['/vendor/tfjs/', join(ROOT, 'node_modules', '@tensorflow')],
   ['/pkg/', join(ROOT, 'pkg')],
   ['/results/', join(ROOT, 'results')],
   ['/', join(ROOT, 'www')],
@@ -66,6 +68,14 @@ export function resolvePath(urlPath) {
   return null;
 }
 
+/**
+ * Extra CSP sources for the benchmark page only: TF.js's bundle evaluates strings, and its threaded wasm backend
+ * starts workers from blob: URLs that import blob: scripts (all still this origin). The lab's page keeps the strict policy.
+ */
+function benchOnly(file, sources) {
+  return file === join(ROOT, 'www', 'bench.html') ? sources : '';
+}
+
 function send(res, code, text) {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
@@ -97,8 +107,12 @@ async function handle(req, res) {
     'X-Content-Type-Options': 'nosniff',
     // Nothing on the page may load from another origin.
     'Content-Security-Policy':
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+      `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'${benchOnly(file, " 'unsafe-eval' blob:")}; ` +
+      `worker-src 'self'${benchOnly(file, ' blob:')}; ` +
       "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
+    // Cross-origin isolation (SharedArrayBuffer): lets TF.js's wasm backend use threads on the benchmark page.
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
   });
   if (req.method === 'HEAD') return res.end();
   const stream = createReadStream(file);

@@ -235,6 +235,8 @@ function onStatus(msg) {
       generated.draw(msg.images, msg.step);
       break;
     case 'eval':
+      // For tools/bench.mjs (time to accuracy): the latest evaluation, readable without parsing the chart.
+      document.body.dataset.testAccuracy = String(msg.testAccuracy);
       charts.addEval(msg.step, msg.testAccuracy, msg.baseline ? msg.baseline.testAccuracy : null);
       race.addEval(msg);
       break;

@@ -1,6 +1,7 @@
 //! Command-line interface (clap). Every flag maps onto [`TrainConfig`].
 
 mod analyze;
+mod bench;
 mod experiment;
 mod run_loop;
 mod teacher;
@@ -40,6 +41,8 @@ enum Command {
     /// Reproducible comparisons over several seeds (mean ± std).
     #[command(subcommand)]
     Experiment(experiment::Experiment),
+    /// KD steps per second of the reference students on each native backend (`make bench`).
+    Bench(bench::BenchArgs),
 }
 
 /// Flags shared by every training command.
@@ -51,7 +54,7 @@ struct Common {
     /// Folder holding the dataset folders (mnist/, fashion-mnist/).
     #[arg(long, default_value = "www/data")]
     data_dir: PathBuf,
-    /// Compute backend: cpu (ndarray) or wgpu (a GPU through Vulkan/Metal/DX12).
+    /// Compute backend: cpu (flex) or wgpu (a GPU through Vulkan/Metal/DX12).
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// Passes over the training set (1..=1000).
@@ -297,6 +300,7 @@ pub fn main() -> Result<()> {
         Command::Analyze(a) => analyze::analyze(a),
         Command::Evaluate(a) => analyze::evaluate(a),
         Command::Experiment(e) => experiment::run(e),
+        Command::Bench(a) => bench::bench(a),
     }
 }
 

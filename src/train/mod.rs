@@ -3,6 +3,7 @@
 //! burn-train's `Learner` does not run in a browser, so the loop is ours: seeded, chunked
 //! (`train_steps(n)` then yield to the caller), async read back only.
 
+mod bench;
 mod config;
 mod data_free;
 mod eval;
@@ -14,6 +15,7 @@ mod progressive;
 mod run;
 mod student;
 
+pub use bench::{bench_run, workloads, Workload, BENCH_ALPHA, BENCH_LR, BENCH_TAU};
 pub use config::{Method, TrainConfig};
 pub use data_free::{
     feature_channels, feature_rows, noise, ChannelStats, FeatureStats, FEATURE_STATS_KEY,

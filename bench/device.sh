@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The GPU half of the benchmark, for a session lent a GPU machine (no network there, no Rust, no browser).
+# In one call, on the same GPU: PyTorch eager CUDA, our native wgpu step, our wasm through Deno's WebGPU, and the ratios.
+#
+# Prepare on the dev machine:  make device-kit          (bench/kit/: release CLI and Deno, xz-compressed; pkg/ built)
+# Run with the device tool:    command "bash bench/device.sh", carry ["bench/kit", "pkg"]
+# Results land in $OUT (the tool's output folder) or results/bench/device/.
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-results/bench/device}
+QUICK=${QUICK:-}
+mkdir -p "$OUT"
+KIT=bench/kit
+for f in distill-lab deno; do
+  [ -x "$KIT/$f" ] || { xz -dkc "$KIT/$f.xz" > "$KIT/$f" && chmod +x "$KIT/$f"; } || echo "missing $KIT/$f.xz: run make device-kit"
+done
+{
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true
+  echo "--- PyTorch eager"
+  python3 bench/torch_step.py --device cuda ${QUICK:+--quick} --out "$OUT/torch-cuda.json" 2>&1 || echo "PyTorch failed"
+  echo "--- native burn-wgpu"
+  "$KIT/distill-lab" bench --backends wgpu ${QUICK:+--quick} --out "$OUT" 2>&1 || echo "native wgpu failed"
+  echo "--- wasm through Deno's WebGPU"
+  XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} "$KIT/deno" run -A --unstable-webgpu bench/deno-bench.mjs ${QUICK:+--quick} \
+    --out "$OUT/deno-webgpu.json" 2>&1 || echo "Deno WebGPU failed"
+  echo "--- ratios"
+  python3 bench/ratios.py "$OUT"
+} 2>&1 | tee "$OUT/device.log"
