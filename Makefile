@@ -8,7 +8,7 @@ WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm/distill_lab.wasm
 CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
 PORT ?= 8080
 
-.PHONY: all serve test test-native test-e2e wasm tools lint bench bench-quick teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
+.PHONY: all serve test test-native test-e2e wasm tools lint bench bench-quick device-kit teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
 
 all: wasm
 
@@ -25,13 +25,19 @@ $(WASM_BINDGEN):
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-## The browser build: wasm (profile `wasm` in Cargo.toml: size first, LTO) → pkg/ via wasm-bindgen, without the
-## name and producers sections (7.7 MB of the raw file).
+## The browser builds (profile `wasm` in Cargo.toml: size first, LTO), through wasm-bindgen without the name and
+## producers sections: pkg/ with WebGPU and the CPU backend, pkg-cpu/ with the CPU backend only (for browsers
+## without a WebGPU adapter). Both come from the same target file, so each is bound right after its build.
+WASM_BINDGEN_FLAGS := --target web --no-typescript --remove-name-section --remove-producers-section
 wasm: tools
+	cargo build --lib --profile wasm --target wasm32-unknown-unknown --features webgpu
+	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --out-dir pkg $(WASM)
 	cargo build --lib --profile wasm --target wasm32-unknown-unknown
-	$(WASM_BINDGEN) --target web --no-typescript --remove-name-section --remove-producers-section --out-dir pkg $(WASM)
-	@ls -l pkg/distill_lab_bg.wasm | awk '{printf "pkg/distill_lab_bg.wasm: %.1f MB raw, ", $$5/1e6}'
-	@gzip -9 -c pkg/distill_lab_bg.wasm | wc -c | awk '{printf "%.2f MB gzip\n", $$1/1e6}'
+	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --out-dir pkg-cpu $(WASM)
+	@for p in pkg pkg-cpu; do \
+	  echo "$$(stat -c %s $$p/distill_lab_bg.wasm) $$(gzip -9 -c $$p/distill_lab_bg.wasm | wc -c)" | \
+	    awk -v p=$$p '{printf "%s/distill_lab_bg.wasm: %.1f MB raw, %.2f MB gzip\n", p, $$1/1e6, $$2/1e6}'; \
+	done
 
 serve: wasm
 	node tools/serve.mjs --port $(PORT)
@@ -47,21 +53,41 @@ test-e2e: tools
 lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --release --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown --features webgpu -- -D warnings
+	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown -- -D warnings
 
-## Benchmarks (not part of make test): native steps/s on each backend, PyTorch on the CPU where it is installed,
-## then the browser run (ours vs TF.js 4.22, sizes, time to 97 %). Tables on stdout, JSON under results/bench/.
-bench: wasm $(CLI)
-	$(CLI) bench
-	@if python3 -c 'import torch' 2>/dev/null; then python3 bench/torch_step.py --device cpu --out results/bench/torch-cpu.json; \
+## Benchmarks (not part of make test): native steps/s on each backend, PyTorch on the CPU where it is installed, our
+## wasm through Deno's WebGPU on this machine's adapter (lavapipe here, beside native wgpu on the same adapter), then
+## the browser run (ours vs TF.js 4.22, sizes, bytes before Start, time to 97 %). Tables on stdout, JSON under
+## results/bench/, and one table of every ratio at the end.
+DENO_VERSION := 2.9.6
+DENO := $(TOOLS)/deno/node_modules/@deno/linux-x64-glibc/deno
+BENCH_OUT ?= results/bench
+
+$(DENO):
+	npm install --prefix $(TOOLS)/deno --no-audit --no-fund --no-save @deno/linux-x64-glibc@$(DENO_VERSION)
+
+bench: wasm $(CLI) $(DENO)
+	$(CLI) bench $(BENCH_FLAGS) --out $(BENCH_OUT)
+	@if python3 -c 'import torch' 2>/dev/null; then \
+	  python3 bench/torch_step.py --device cpu $(BENCH_FLAGS) --out $(BENCH_OUT)/torch-cpu.json; \
 	  else echo "PyTorch not installed: skipping the PyTorch CPU reference (pip install torch)"; fi
-	node tools/bench.mjs
+	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu bench/deno-bench.mjs $(BENCH_FLAGS) \
+	  --out $(BENCH_OUT)/deno-webgpu.json
+	node tools/bench.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
+	python3 bench/ratios.py $(BENCH_OUT)
 
-## The inner-loop version: two workloads, shorter timings.
-bench-quick: wasm $(CLI)
-	$(CLI) bench --quick --out results/bench/quick
-	@if python3 -c 'import torch' 2>/dev/null; then python3 bench/torch_step.py --device cpu --quick --out results/bench/quick/torch-cpu.json; fi
-	node tools/bench.mjs --quick --out results/bench/quick
+## The inner-loop version: two workloads, shorter timings, results under results/bench/quick/.
+bench-quick:
+	$(MAKE) bench BENCH_FLAGS=--quick BENCH_OUT=results/bench/quick
+
+## What bench/device.sh needs on a GPU machine (which has no network and no Rust): the CLI and Deno, xz-compressed.
+device-kit: wasm $(CLI) $(DENO)
+	mkdir -p bench/kit
+	strip -o bench/kit/distill-lab $(CLI)
+	xz -T0 -6 -f bench/kit/distill-lab
+	xz -T0 -6 -c $(DENO) > bench/kit/deno.xz
+	@du -ch bench/kit/* pkg/distill_lab_bg.wasm | tail -1
 
 ## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
 teacher: teacher-mnist teacher-fashion teacher-mnist-mlp
@@ -80,4 +106,4 @@ teacher-fashion: $(CLI)
 	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 8 --jitter 0 --seed 1
 
 clean:
-	rm -rf pkg artifacts
+	rm -rf pkg pkg-cpu artifacts

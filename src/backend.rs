@@ -47,7 +47,7 @@ pub fn wgpu_device() -> Result<Device> {
 }
 
 /// Initialises the browser's WebGPU device; an error says why.
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "webgpu"))]
 pub async fn webgpu_device() -> Result<Device> {
     use burn::tensor::wgpu::WgpuBackend;
     Device::wgpu_options()
@@ -55,6 +55,14 @@ pub async fn webgpu_device() -> Result<Device> {
         .init_async()
         .await
         .map_err(|e| err!("WebGPU initialisation failed: {e}"))
+}
+
+/// The CPU-only browser build has no WebGPU backend.
+#[cfg(all(target_family = "wasm", not(feature = "webgpu")))]
+pub async fn webgpu_device() -> Result<Device> {
+    Err(err!(
+        "this build of the lab is CPU-only (no WebGPU backend)"
+    ))
 }
 
 /// Runs a future to completion on native targets (our async calls never wait on I/O there).

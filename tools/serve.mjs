@@ -5,17 +5,20 @@
 //
 // Binds 127.0.0.1 only. Mounts:
 //   /              -> www/
-//   /pkg/          -> pkg/                       (wasm-bindgen output)
+//   /pkg/          -> pkg/                       (wasm-bindgen output, WebGPU and CPU)
+//   /pkg-cpu/      -> pkg-cpu/                   (the CPU-only build, for browsers without WebGPU)
 //   /results/      -> results/                   (experiment results, for the page's results view)
 //   /vendor/uplot/ -> node_modules/uplot/dist/   (uPlot from the npm package)
 //   /vendor/tfjs/  -> node_modules/@tensorflow/  (TF.js 4.22, only for the benchmark page)
 // Files ending in .gz are sent as raw bytes (application/gzip, no Content-Encoding):
-// the wasm decompresses them itself.
+// the wasm decompresses them itself. The wasm, scripts, JSON and weights go brotli- or gzip-encoded
+// (tools/compress.mjs), as a production server would send them.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { chooseEncoding, compressed } from './compress.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -25,6 +28,7 @@ const MOUNTS = [
   ['/vendor/uplot/', join(ROOT, 'node_modules', 'uplot', 'dist')],
   ['/vendor/tfjs/', join(ROOT, 'node_modules', '@tensorflow')],
   ['/pkg/', join(ROOT, 'pkg')],
+  ['/pkg-cpu/', join(ROOT, 'pkg-cpu')],
   ['/results/', join(ROOT, 'results')],
   ['/', join(ROOT, 'www')],
 ];
@@ -100,9 +104,13 @@ async function handle(req, res) {
     return res.end();
   }
   if (!info.isFile()) return send(res, 404, 'not found\n');
+  const encoding = chooseEncoding(file, info.size, req.headers['accept-encoding']);
+  const body = encoding ? await compressed(file, info, encoding) : null;
   res.writeHead(200, {
     'Content-Type': MIME[extname(file).toLowerCase()] || 'application/octet-stream',
-    'Content-Length': info.size,
+    'Content-Length': body ? body.length : info.size,
+    ...(body ? { 'Content-Encoding': encoding, 'X-Decoded-Length': info.size } : {}),
+    Vary: 'Accept-Encoding',
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
     // Nothing on the page may load from another origin.
@@ -115,6 +123,7 @@ async function handle(req, res) {
     'Cross-Origin-Embedder-Policy': 'require-corp',
   });
   if (req.method === 'HEAD') return res.end();
+  if (body) return res.end(body);
   const stream = createReadStream(file);
   stream.on('error', () => res.destroy());
   stream.pipe(res);

@@ -4,7 +4,9 @@
 export async function fetchBytes(url, onProgress) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
-  const total = Number(response.headers.get('Content-Length')) || 0;
+  // The body streams decoded: with a Content-Encoding, the server's X-Decoded-Length is the size to expect.
+  const encoded = response.headers.get('Content-Encoding');
+  const total = Number(response.headers.get(encoded ? 'X-Decoded-Length' : 'Content-Length')) || 0;
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onProgress(bytes.length, bytes.length);

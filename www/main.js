@@ -175,7 +175,7 @@ function onStatus(msg) {
   }
   switch (msg.status) {
     case 'loading':
-      if (msg.what !== 'wasm') status.finishBar('wasm');
+      // The wasm, the data and the teacher download at the same time; 'backend' ends the wasm's bar.
       status.setBar(msg.what, msg.loaded, msg.total, msg.phase);
       break;
     case 'backend':

@@ -44,6 +44,9 @@ test('CPU fallback: distils MNIST to >= 95% with pause and resume on the way', {
   assert.equal(await page.textContent('#total-steps'), String(Math.ceil(60000 / 64)));
 
   await copyToDocs(shot, 'screenshot.png');
+  // Without a WebGPU adapter the page loads the CPU-only build, and only that one.
+  const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
+  assert.deepEqual(wasmFiles, ['/pkg-cpu/distill_lab_bg.wasm']);
   assertClean(assert, lab);
 });
 

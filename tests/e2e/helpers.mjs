@@ -34,7 +34,8 @@ const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '-
 
 /** Fails with a clear message when the wasm has not been built. */
 export function requireBuild() {
-  const missing = ['pkg/distill_lab.js', 'pkg/distill_lab_bg.wasm'].filter((p) => !existsSync(join(ROOT, p)));
+  const missing = ['pkg', 'pkg-cpu'].flatMap((d) => [`${d}/distill_lab.js`, `${d}/distill_lab_bg.wasm`])
+    .filter((p) => !existsSync(join(ROOT, p)));
   if (missing.length) {
     throw new Error(`${missing.join(', ')} missing: build the wasm first (\`make wasm\`; \`make test\` builds ` +
       'it before the browser tests)');

@@ -27,5 +27,7 @@ test('WebGPU (SwiftShader): ready on WebGPU, trains 5 steps with a finite loss, 
   assert.equal(await page.textContent('#btn-pause'), 'Resume');
   await screenshot(page, 'webgpu-paused.png');
 
+  const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
+  assert.deepEqual(wasmFiles, ['/pkg/distill_lab_bg.wasm'], 'with an adapter the page loads the WebGPU build');
   assertClean(assert, lab);
 });
