@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The browser half of `make bench`: in one headless Chromium (WebGPU on SwiftShader), the lab's wasm KD step on the
 // CPU and on WebGPU against TF.js 4.22's cpu, wasm, webgl and webgpu backends on the same shapes; WebGPU calls per
-// step; the bytes the page loads before the first Start; seconds from Start to 97 % test accuracy.
+// step; the wasm sizes; the bytes the page receives before Start can be pressed (with and without a WebGPU adapter);
+// seconds from Start to 97 % test accuracy.
 //
 //   node tools/bench.mjs [--quick] [--out results/bench]
 //
 // Writes <out>/browser.json and prints the tables. Numbers are this machine's; ratios are within this one run.
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { launch, ROOT } from '../tests/e2e/helpers.mjs';
 import { workloads } from '../www/bench/timing.js';
@@ -40,9 +41,13 @@ function withTimeout(promise, ms, what) {
 }
 
 async function sizes() {
-  const wasm = await readFile(join(ROOT, 'pkg', 'distill_lab_bg.wasm'));
-  const glue = await readFile(join(ROOT, 'pkg', 'distill_lab.js'));
-  let js = glue.length;
+  const wasm = [];
+  for (const dir of ['pkg', 'pkg-cpu']) {
+    const bytes = await readFile(join(ROOT, dir, 'distill_lab_bg.wasm'));
+    const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_LGWIN]: 24 } });
+    wasm.push({ file: `${dir}/distill_lab_bg.wasm`, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotli.length });
+  }
+  let js = (await stat(join(ROOT, 'pkg', 'distill_lab.js'))).size;
   const walk = async (dir) => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       if (e.isDirectory()) await walk(join(dir, e.name));
@@ -50,7 +55,7 @@ async function sizes() {
     }
   };
   await walk(join(ROOT, 'www'));
-  return { wasmRaw: wasm.length, wasmGzip: gzipSync(wasm, { level: 9 }).length, js };
+  return { wasm, js };
 }
 
 /** Bytes that arrive (encoded, as sent) from opening the page until Start can be pressed. */
@@ -95,7 +100,6 @@ async function main() {
   result.sizes = await sizes();
   const lab = await launch({ webgpu: true });
   try {
-    result.pageLoad = await pageLoad(lab);
     await lab.page.goto(lab.url + 'bench.html');
     await lab.page.waitForFunction(() => document.getElementById('status').textContent === 'ready', null, { timeout: 60_000 });
     result.env = await lab.page.evaluate(() => globalThis.benchEnv());
@@ -129,10 +133,12 @@ async function main() {
     await lab.close();
   }
   result.timeToAccuracy = [];
+  result.pageLoad = [];
   for (const webgpu of [false, true]) {
     const tl = await launch({ webgpu });
     try {
       const load = await pageLoad(tl);
+      result.pageLoad.push({ webgpu, ...load });
       if (load.state !== 'ready') throw new Error(`page went to ${load.state}`);
       result.timeToAccuracy.push(await timeToAccuracy(tl, QUICK ? 60 : 300));
     } catch (e) {
@@ -150,8 +156,12 @@ async function main() {
 
 function report(r) {
   const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
-  console.log(`\nsizes: wasm ${mb(r.sizes.wasmRaw)} raw, ${mb(r.sizes.wasmGzip)} gzip -9; JS ${mb(r.sizes.js)}; ` +
-    `page before Start: ${mb(r.pageLoad.bytes)} in ${r.pageLoad.requests} requests, ready after ${r.pageLoad.seconds.toFixed(1)} s`);
+  for (const s of r.sizes.wasm) console.log(`\n${s.file}: ${mb(s.raw)} raw, ${mb(s.gzip)} gzip -9, ${mb(s.brotli)} brotli`);
+  console.log(`JS: ${mb(r.sizes.js)} raw`);
+  for (const l of r.pageLoad) {
+    console.log(`page before Start (${l.webgpu ? 'WebGPU' : 'no WebGPU'}): ${mb(l.bytes)} received in ${l.requests} ` +
+      `requests, ready after ${l.seconds.toFixed(1)} s`);
+  }
   console.log('\nsteps/s (ratio = distill-lab / TF.js on the same workload)');
   for (const w of new Set(r.cells.map((c) => c.workload))) {
     const rate = (impl, backend) => r.cells.find((c) => c.workload === w && c.impl === impl && c.backend === backend)?.stepsPerSecond;
