@@ -184,6 +184,7 @@ function onStatus(msg) {
       break;
     case 'ready': {
       status.setBackend(msg.backend, msg.reason);
+      if (msg.readyAt) document.body.dataset.readyAt = String(msg.readyAt);
       // The worker confirms a Reset with 'ready'; a run started since then must not be disturbed.
       if (!loadPending && (pageState === 'running' || pageState === 'paused')) break;
       for (const what of ['wasm', 'data', 'teacher']) status.finishBar(what);

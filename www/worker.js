@@ -34,6 +34,7 @@ let run = null; // the active training run, see train()
 let pauseNext = false;
 let initFailed = false;
 let queue = Promise.resolve();
+let extras = Promise.resolve(); // the teacher network and second teacher of the current load, fetched after 'ready'
 let labLock = Promise.resolve();
 
 /**
@@ -65,6 +66,7 @@ async function ask(msg) {
     const fn = ASK[msg.what];
     if (!fn) throw new Error(`unknown query ${JSON.stringify(msg.what)}`);
     if (!lab || !loaded) throw new Error('the lab is still loading');
+    await extras;
     const result = await withLab((l) => fn(l, msg.args || {}));
     post({ status: 'answer', id: msg.id, result });
   } catch (e) {
@@ -106,7 +108,7 @@ self.onmessage = (event) => {
       return;
     case 'chain':
       if (!lab || !loaded) return post({ status: 'chain', id: msg.id, phase: 'error', message: 'the lab is still loading' });
-      chains.start(msg);
+      extras.then(() => chains.start(msg));
       return;
     case 'chainStop':
       chains.stop();
@@ -179,16 +181,15 @@ async function init(preferGpu) {
   post({ status: 'backend', ...backend });
 }
 
-/** Starts downloading a dataset's files and its teacher's logits and weights; resolves to their bytes. */
+/** Starts downloading a dataset's files and its teacher's logits; resolves to their bytes. */
 function download(dataset) {
   const dir = DATA_DIRS[dataset];
   if (!dir) return Promise.reject(new Error(`unknown dataset ${JSON.stringify(dataset)}`));
   const report = progressReporter(post, 'data', DATA_FILES.length);
-  const teacherReport = progressReporter(post, 'teacher', 2);
+  const teacherReport = progressReporter(post, 'teacher', 1);
   const all = Promise.all([
     Promise.all(DATA_FILES.map((name, i) => fetchBytes(`./data/${dir}/${name}`, report(i)))),
     fetchBytes(`./models/${dataset}-teacher.logits.safetensors`, teacherReport(0)),
-    fetchBytes(`./models/${dataset}-teacher.safetensors`, teacherReport(1)),
   ]);
   all.catch(() => {}); // a failure is reported when load() awaits it, not as an unhandled rejection
   return all;
@@ -199,31 +200,40 @@ async function load(dataset, downloads) {
   if (!lab && initFailed) return;
   if (!lab) throw new Error('the wasm is not initialised');
   loaded = null;
-  const [files, logits, weights] = await downloads;
+  const [files, logits] = await downloads;
 
   post({ status: 'loading', what: 'data', loaded: 1, total: 1, phase: 'decode' });
   await tick();
-  const { info, teacher, model } = await withLab((l) => {
+  const { info, teacher } = await withLab((l) => {
     const info = l.loadDataset(dataset, ...files);
     post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
-    return { info, teacher: l.loadTeacher(logits), model: l.loadTeacherModel(weights) };
+    return { info, teacher: l.loadTeacher(logits) };
   });
-  // The second teacher of the multi-teacher methods: MNIST only.
-  let second = null;
-  if (SECOND_TEACHER[dataset]) {
-    try {
-      const bytes = await fetchBytes(`./models/${SECOND_TEACHER[dataset]}.logits.safetensors`, () => {});
-      second = await withLab((l) => l.loadSecondTeacher(bytes));
-    } catch (e) {
-      second = { error: messageOf(e) }; // the multi-teacher methods then refuse to start, saying why
-    }
-  }
   loaded = {
     dataset: { name: info.name ?? dataset, train: info.train, test: info.test, classNames: info.classNames },
-    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: model.spec },
-    second,
+    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: null },
+    second: null,
   };
-  post({ status: 'ready', ...backend, ...loaded });
+  let extrasDone;
+  extras = new Promise((resolve) => { extrasDone = resolve; });
+  // Ready as soon as a student can distil from the soft labels (readyAt: for tools/bench.mjs).
+  post({ status: 'ready', ...backend, ...loaded, readyAt: performance.timeOrigin + performance.now() });
+  try {
+    // Then, still before any queued start: the teacher's network (drawing, feature methods) and the second teacher
+    // of the multi-teacher methods (MNIST only). Queries wait for them.
+    const weights = await fetchBytes(`./models/${dataset}-teacher.safetensors`, () => {});
+    loaded.teacher.spec = (await withLab((l) => l.loadTeacherModel(weights))).spec;
+    if (SECOND_TEACHER[dataset]) {
+      try {
+        const bytes = await fetchBytes(`./models/${SECOND_TEACHER[dataset]}.logits.safetensors`, () => {});
+        loaded.second = await withLab((l) => l.loadSecondTeacher(bytes));
+      } catch (e) {
+        loaded.second = { error: messageOf(e) }; // the multi-teacher methods then refuse to start, saying why
+      }
+    }
+  } finally {
+    extrasDone();
+  }
 }
 
 async function start(config, id = 0) {
