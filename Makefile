@@ -81,13 +81,20 @@ bench: wasm $(CLI) $(DENO)
 bench-quick:
 	$(MAKE) bench BENCH_FLAGS=--quick BENCH_OUT=results/bench/quick
 
-## What bench/device.sh needs on a GPU machine (which has no network and no Rust): the CLI and Deno, xz-compressed.
+## What bench/device.sh needs on a GPU machine (which has no network and no Rust): the CLIs and Deno, xz-compressed.
+## A second CLI built with burn's fusion and autotune (feature gpu-tuned) is packed beside the plain one.
 device-kit: wasm $(CLI) $(DENO)
 	mkdir -p bench/kit
 	strip -o bench/kit/distill-lab $(CLI)
-	xz -T0 -6 -f bench/kit/distill-lab
+	cargo build --bin distill-lab --features gpu-tuned
+	strip -o bench/kit/distill-lab-tuned $(CLI)
+	cargo build --bin distill-lab
+	xz -T0 -6 -f bench/kit/distill-lab bench/kit/distill-lab-tuned
 	xz -T0 -6 -c $(DENO) > bench/kit/deno.xz
-	@du -ch bench/kit/* pkg/distill_lab_bg.wasm | tail -1
+	xz -T0 -6 -c pkg/distill_lab_bg.wasm > bench/kit/distill_lab_bg.wasm.xz
+	cp pkg/distill_lab.js bench/kit/
+	@du -ch bench/kit/* | tail -1
+	@echo "carry [\"bench/kit\"] (under the device tool's 64 MiB); run: bash bench/device.sh"
 
 ## Bundled teachers (native CLI, CPU): weights, logits and model cards under www/models/.
 teacher: teacher-mnist teacher-fashion teacher-mnist-mlp

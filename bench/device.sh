@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The GPU half of the benchmark, for a session lent a GPU machine (no network there, no Rust, no browser).
-# In one call, on the same GPU: PyTorch eager CUDA, our native wgpu step, our wasm through Deno's WebGPU, and the ratios.
+# In one call, on the same GPU: PyTorch eager CUDA, our native wgpu step (plain, and with burn's fusion and autotune),
+# our wasm through Deno's WebGPU, and the ratios.
 #
-# Prepare on the dev machine:  make device-kit          (bench/kit/: release CLI and Deno, xz-compressed; pkg/ built)
-# Run with the device tool:    command "bash bench/device.sh", carry ["bench/kit", "pkg"]
+# Prepare on the dev machine:  make device-kit          (bench/kit/: the CLIs, Deno and the wasm, xz-compressed)
+# Run with the device tool:    command "bash bench/device.sh", carry ["bench/kit"] (about 60 MB of the 64 MiB allowed)
 # Results land in $OUT (the tool's output folder) or results/bench/device/.
 set -u
 cd "$(dirname "$0")/.."
@@ -11,15 +12,21 @@ OUT=${OUT:-results/bench/device}
 QUICK=${QUICK:-}
 mkdir -p "$OUT"
 KIT=bench/kit
-for f in distill-lab deno; do
+for f in distill-lab distill-lab-tuned deno; do
   [ -x "$KIT/$f" ] || { xz -dkc "$KIT/$f.xz" > "$KIT/$f" && chmod +x "$KIT/$f"; } || echo "missing $KIT/$f.xz: run make device-kit"
 done
+# The WebGPU wasm build (pkg/ is not in git; the kit carries it).
+if [ ! -f pkg/distill_lab_bg.wasm ]; then
+  mkdir -p pkg && cp "$KIT/distill_lab.js" pkg/ && xz -dkc "$KIT/distill_lab_bg.wasm.xz" > pkg/distill_lab_bg.wasm
+fi
 {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true
   echo "--- PyTorch eager"
   python3 bench/torch_step.py --device cuda ${QUICK:+--quick} --out "$OUT/torch-cuda.json" 2>&1 || echo "PyTorch failed"
   echo "--- native burn-wgpu"
   "$KIT/distill-lab" bench --backends wgpu ${QUICK:+--quick} --out "$OUT" 2>&1 || echo "native wgpu failed"
+  echo "--- native burn-wgpu with fusion and autotune"
+  "$KIT/distill-lab-tuned" bench --backends wgpu --tag tuned ${QUICK:+--quick} --out "$OUT" 2>&1 || echo "tuned wgpu failed"
   echo "--- wasm through Deno's WebGPU"
   XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} "$KIT/deno" run -A --unstable-webgpu bench/deno-bench.mjs ${QUICK:+--quick} \
     --out "$OUT/deno-webgpu.json" 2>&1 || echo "Deno WebGPU failed"

@@ -34,6 +34,7 @@ def main():
     for w in workloads:
         print(f"{w:<22}" + "".join(f"{r[(b, w)]:>20.1f}" if (b, w) in r else f"{'–':>20}" for b in backends))
     pairs = [("wgpu", "torch-cuda", "native wgpu / PyTorch CUDA (goal ≥ 0.5 at b1024)"),
+             ("wgpu-tuned", "wgpu", "native wgpu with fusion + autotune / without"),
              ("wasm-webgpu-deno", "wgpu", "wasm WebGPU in Deno / native wgpu (goal ≥ 0.5 at b256)"),
              ("flex", "torch-cpu", "native flex (CPU) / PyTorch CPU"),
              ("wasm-cpu", "tfjs-wasm", "wasm CPU / TF.js wasm (goal ≥ 1.5)"),

@@ -27,9 +27,12 @@ pub(super) struct BenchArgs {
     /// Seconds of timed steps per backend and workload (default 4, 1.5 with --quick).
     #[arg(long)]
     seconds: Option<f64>,
-    /// Output folder; the results go to native.json in it.
+    /// Output folder; the results go to native.json in it (native-<tag>.json with --tag).
     #[arg(long, default_value = "results/bench")]
     out: PathBuf,
+    /// Names this build in the results (backend `wgpu-<tag>`), e.g. `tuned` for a `gpu-tuned` CLI.
+    #[arg(long)]
+    tag: Option<String>,
 }
 
 /// What one (backend, workload) measurement found.
@@ -97,12 +100,17 @@ pub(super) fn bench(a: BenchArgs) -> Result<()> {
         "{:<10} {:<22} {:>9} {:>9} {:>11} {:>9}",
         "backend", "workload", "steps/s", "ms/step", "examples/s", "first s"
     );
+    let label = |backend: &str| match &a.tag {
+        Some(tag) => format!("{backend}-{tag}"),
+        None => backend.to_string(),
+    };
     for backend in &a.backends {
+        let name = label(backend);
         let device = match device_for(backend) {
             Ok(d) => d,
             Err(e) if backend == "wgpu" => {
-                println!("{backend:<10} skipped: {}", e.message());
-                rows.push(json!({"backend": backend, "error": e.message()}));
+                println!("{name:<10} skipped: {}", e.message());
+                rows.push(json!({"backend": name, "error": e.message()}));
                 continue;
             }
             Err(e) => return Err(e),
@@ -111,21 +119,24 @@ pub(super) fn bench(a: BenchArgs) -> Result<()> {
             let m = measure(&w, &device, seconds)?;
             let rate = m.steps as f64 / m.seconds;
             println!(
-                "{backend:<10} {:<22} {rate:>9.1} {:>9.2} {:>11.0} {:>9.2}",
+                "{name:<10} {:<22} {rate:>9.1} {:>9.2} {:>11.0} {:>9.2}",
                 w.name,
                 1000.0 / rate,
                 rate * w.batch as f64,
                 m.first_chunk_seconds
             );
             rows.push(json!({
-                "backend": backend, "workload": w.name, "student": w.student, "batch": w.batch,
+                "backend": name, "workload": w.name, "student": w.student, "batch": w.batch,
                 "steps": m.steps, "seconds": m.seconds, "stepsPerSecond": rate,
                 "firstChunkSeconds": m.first_chunk_seconds, "lastLoss": m.last_loss,
             }));
         }
     }
     std::fs::create_dir_all(&a.out).map_err(|e| err!("{}: {e}", a.out.display()))?;
-    let path = a.out.join("native.json");
+    let path = a.out.join(match &a.tag {
+        Some(tag) => format!("native-{tag}.json"),
+        None => "native.json".into(),
+    });
     let doc = json!({
         "bench": "native",
         "command": format!("distill-lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
