@@ -1,20 +1,19 @@
 //! One training run, advanced in chunks of steps so a browser can stay responsive.
 
+mod teacher;
+
 use std::sync::Arc;
 
-use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::data_free::{data_free_loss, generated_grid, noise, FeatureStats};
-use super::feature::{check_features, regressor_dims};
+use super::data_free::{data_free_loss, noise};
 use super::loss::{step_loss, Batch, StepLoss};
-use super::progressive::{adapter_dims, resolve_layer_map};
 use super::Student;
 use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::model::{load_weights, read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
+use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
@@ -199,64 +198,6 @@ impl Run {
     /// The device the run trains on (with autodiff).
     pub fn device(&self) -> &Device {
         &self.device
-    }
-
-    /// Gives the run the teacher network (on [`Run::device`]) that the feature-based methods
-    /// need; adds FitNets' regressor. Only before the first step.
-    pub fn set_teacher_net(&mut self, spec: ModelSpec, net: Net) -> Result<()> {
-        if self.step > 0 {
-            return Err(err!(
-                "the teacher network must be set before training starts"
-            ));
-        }
-        check_features(self.config.method, &self.spec, &spec)?;
-        if let Some((ds, dt)) = regressor_dims(self.config.method, &self.spec, &spec) {
-            let student = self.model.clone();
-            self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
-        }
-        if self.config.method == Method::Progressive {
-            let pairs = resolve_layer_map(&self.config.layer_map, &self.spec, &spec)?;
-            let dims = adapter_dims(&pairs, &self.spec, &spec);
-            let student = self.model.clone();
-            self.model = student.with_adapters(&dims, self.config.seed, &self.device);
-            self.layer_map = pairs;
-        }
-        self.teacher_net = Some((spec, net.no_grad()));
-        Ok(())
-    }
-
-    /// The teacher network's architecture, once it is set.
-    pub fn teacher_spec(&self) -> Option<&ModelSpec> {
-        self.teacher_net.as_ref().map(|(spec, _)| spec)
-    }
-
-    /// Progressive distillation's layer pairs `(teacher, student)`, once the teacher network is
-    /// set (empty before, and for the other methods).
-    pub fn layer_map(&self) -> &[(usize, usize)] {
-        &self.layer_map
-    }
-
-    /// Loads the teacher network from its weight file (`bytes`, named `file` in errors) with
-    /// [`Run::set_teacher_net`]; for data-free distillation also the feature statistics the
-    /// file stores, which that method needs.
-    pub fn load_teacher_net(&mut self, file: &str, bytes: &[u8]) -> Result<()> {
-        let (spec, net, meta) = load_weights(file, bytes, None, &self.device)?;
-        if self.config.method == Method::DataFree {
-            let stats = FeatureStats::from_metadata(file, &meta, &spec)?.ok_or_else(|| {
-                err!(
-                    "{file} stores no feature statistics, which data-free distillation needs \
-                     (add them with `distill-lab teacher-stats`)"
-                )
-            })?;
-            self.feature_stats = stats.to_device(&self.device);
-        }
-        self.set_teacher_net(spec, net)
-    }
-
-    /// Images from the data-free generator for a fixed noise ([`generated_grid`]); `None` for
-    /// the other methods.
-    pub async fn generated_images(&self) -> Result<Option<Vec<f32>>> {
-        generated_grid(&self.model, &self.device).await
     }
 
     /// Holds the student's weights at 0 where `masks` (one per layer, from

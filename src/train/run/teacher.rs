@@ -1,0 +1,72 @@
+//! The run's teacher network: set or loaded from its weight file, with what the feature-based,
+//! progressive and data-free methods derive from it.
+
+use burn::module::Module;
+
+use super::Run;
+use crate::model::{load_weights, ModelSpec, Net};
+use crate::train::data_free::{generated_grid, FeatureStats};
+use crate::train::feature::{check_features, regressor_dims};
+use crate::train::progressive::{adapter_dims, resolve_layer_map};
+use crate::train::Method;
+use crate::{err, Result};
+
+impl Run {
+    /// Gives the run the teacher network (on [`Run::device`]) that the feature-based methods
+    /// need; adds FitNets' regressor. Only before the first step.
+    pub fn set_teacher_net(&mut self, spec: ModelSpec, net: Net) -> Result<()> {
+        if self.step > 0 {
+            return Err(err!(
+                "the teacher network must be set before training starts"
+            ));
+        }
+        check_features(self.config.method, &self.spec, &spec)?;
+        if let Some((ds, dt)) = regressor_dims(self.config.method, &self.spec, &spec) {
+            let student = self.model.clone();
+            self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
+        }
+        if self.config.method == Method::Progressive {
+            let pairs = resolve_layer_map(&self.config.layer_map, &self.spec, &spec)?;
+            let dims = adapter_dims(&pairs, &self.spec, &spec);
+            let student = self.model.clone();
+            self.model = student.with_adapters(&dims, self.config.seed, &self.device);
+            self.layer_map = pairs;
+        }
+        self.teacher_net = Some((spec, net.no_grad()));
+        Ok(())
+    }
+
+    /// The teacher network's architecture, once it is set.
+    pub fn teacher_spec(&self) -> Option<&ModelSpec> {
+        self.teacher_net.as_ref().map(|(spec, _)| spec)
+    }
+
+    /// Progressive distillation's layer pairs `(teacher, student)`, once the teacher network is
+    /// set (empty before, and for the other methods).
+    pub fn layer_map(&self) -> &[(usize, usize)] {
+        &self.layer_map
+    }
+
+    /// Loads the teacher network from its weight file (`bytes`, named `file` in errors) with
+    /// [`Run::set_teacher_net`]; for data-free distillation also the feature statistics the
+    /// file stores, which that method needs.
+    pub fn load_teacher_net(&mut self, file: &str, bytes: &[u8]) -> Result<()> {
+        let (spec, net, meta) = load_weights(file, bytes, None, &self.device)?;
+        if self.config.method == Method::DataFree {
+            let stats = FeatureStats::from_metadata(file, &meta, &spec)?.ok_or_else(|| {
+                err!(
+                    "{file} stores no feature statistics, which data-free distillation needs \
+                     (add them with `distill-lab teacher-stats`)"
+                )
+            })?;
+            self.feature_stats = stats.to_device(&self.device);
+        }
+        self.set_teacher_net(spec, net)
+    }
+
+    /// Images from the data-free generator for a fixed noise ([`generated_grid`]); `None` for
+    /// the other methods.
+    pub async fn generated_images(&self) -> Result<Option<Vec<f32>>> {
+        generated_grid(&self.model, &self.device).await
+    }
+}
