@@ -3,7 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{js_err, to_js, train_config, Lab};
+use super::config::train_config;
+use super::{js_err, to_js, Lab};
 use crate::analysis::{fit_logistic, logistic};
 use crate::data::ClassFilter;
 use crate::model::file_spec;

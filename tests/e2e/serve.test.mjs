@@ -39,7 +39,7 @@ test('scripts go brotli- or gzip-encoded as accepted, decode to the file, and sa
   const plain = await fetchRaw(url + 'main.js', { 'accept-encoding': 'identity' });
   assert.equal(plain.headers['content-encoding'], undefined);
   assert.deepEqual(plain.body, file);
-  // A second server reads the same bytes back from the disk cache.
+  // Asked again, the server sends the same bytes: each version of a file is compressed once.
   const again = await fetchRaw(url + 'main.js', { 'accept-encoding': 'br' });
   assert.deepEqual(again.body, br.body);
 });

@@ -1,0 +1,118 @@
+//! The settings the page sends with `start`, and their translation into a [`TrainConfig`].
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::js_err;
+use crate::data::ClassFilter;
+use crate::distill::Ramp;
+use crate::train::{Method, Optimizer, Schedule, TrainConfig};
+
+/// The settings the page sends with `start`.
+#[derive(Debug, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct PageConfig {
+    hidden: Vec<usize>,
+    alpha: f32,
+    tau: f32,
+    lr: f64,
+    batch_size: usize,
+    epochs: usize,
+    seed: u64,
+    eval_every: usize,
+    train_limit: usize,
+    /// Also train the hard-label twin (the race).
+    race: bool,
+    /// The distillation method ([`Method::name`]).
+    method: String,
+    /// DKD's non-target weight β.
+    dkd_beta: f32,
+    /// `constant`, `linear` or `cosine`: how τ moves to `tau_end`.
+    ramp: Ramp,
+    /// τ at the end of the run.
+    tau_end: Option<f32>,
+    /// Entropy-matched per-example τ, in bits.
+    target_entropy: Option<f32>,
+    /// `mlp` (hidden = dense widths) or `cnn` (hidden = two conv channels and a dense width).
+    arch: String,
+    /// Quantization-aware distillation: bits of weights and activations.
+    bits: u32,
+    /// Progressive distillation: teacher:student layer pairs, `""` = automatic.
+    layer_map: String,
+    /// The transfer set: `all`, `no3` or `only78` ([`ClassFilter::parse`]).
+    transfer: String,
+    /// `adam`, `sgd` (momentum 0.9) or `lion`.
+    optimizer: Optimizer,
+    /// Learning-rate schedule after the warm-up.
+    schedule: Schedule,
+    /// Share of the steps warming the learning rate up.
+    warmup: f32,
+}
+
+impl Default for PageConfig {
+    fn default() -> Self {
+        let d = TrainConfig::default();
+        Self {
+            hidden: vec![800, 800],
+            alpha: d.alpha,
+            tau: d.tau,
+            lr: d.lr,
+            batch_size: d.batch_size,
+            epochs: d.epochs,
+            seed: d.seed,
+            eval_every: d.eval_every,
+            train_limit: 0,
+            race: true,
+            method: "hinton".into(),
+            dkd_beta: d.dkd_beta,
+            ramp: Ramp::Constant,
+            tau_end: None,
+            target_entropy: None,
+            arch: "mlp".into(),
+            bits: d.bits,
+            layer_map: d.layer_map,
+            transfer: "all".into(),
+            optimizer: d.optimizer,
+            schedule: d.schedule,
+            warmup: d.warmup,
+        }
+    }
+}
+
+/// The page's settings as a [`TrainConfig`], whether to race a hard-label twin, and the transfer
+/// set; the error names an invalid field.
+pub(super) fn train_config(config: JsValue) -> Result<(TrainConfig, bool, ClassFilter), JsError> {
+    let page: PageConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| JsError::new(&format!("bad settings: {e}")))?;
+    let widths: Vec<String> = page.hidden.iter().map(ToString::to_string).collect();
+    if page.arch == "cnn" && widths.len() != 3 {
+        return Err(JsError::new(
+        "a CNN student needs three widths: the channels of its two conv blocks and its dense width, e.g. 8,16,64",
+        ));
+    }
+    let arch = if page.arch == "cnn" { "cnn" } else { "mlp" };
+    let config = TrainConfig {
+        student: format!("{arch}:{}", widths.join(",")),
+        alpha: page.alpha,
+        tau: page.tau,
+        lr: page.lr,
+        batch_size: page.batch_size,
+        epochs: page.epochs,
+        seed: page.seed,
+        eval_every: page.eval_every,
+        train_limit: page.train_limit,
+        method: Method::parse(&page.method).map_err(js_err)?,
+        dkd_beta: page.dkd_beta,
+        ramp: page.ramp,
+        tau_end: page.tau_end,
+        target_entropy: page.target_entropy,
+        bits: page.bits,
+        layer_map: page.layer_map,
+        optimizer: page.optimizer,
+        schedule: page.schedule,
+        warmup: page.warmup,
+        ..TrainConfig::default()
+    };
+    let transfer = ClassFilter::parse(&page.transfer).map_err(js_err)?;
+    Ok((config, page.race, transfer))
+}
