@@ -27,7 +27,10 @@ for (const w of workloads(quick)) {
   rows.push({ backend: `wasm-${backend}-deno`, workload: w.name, student: w.student, batch: w.batch, ...row });
   console.log(`wasm-${backend}-deno ${w.name.padEnd(22)} ${row.stepsPerSecond?.toFixed(1) ?? row.error} steps/s`);
 }
-const doc = { bench: `deno-${backend}`, deno: Deno.version.deno, adapter: adapter?.info ?? null, rows };
+// GPUAdapterInfo's fields are getters, which JSON.stringify does not see.
+const { vendor, architecture, device, description } = adapter?.info ?? {};
+const info = adapter ? { vendor, architecture, device, description } : null;
+const doc = { bench: `deno-${backend}`, deno: Deno.version.deno, adapter: info, rows };
 if (out) {
   await Deno.writeTextFile(out, JSON.stringify(doc, null, 2) + '\n');
   console.log(`wrote ${out}`);

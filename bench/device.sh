@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU half of the benchmark, for a session lent a GPU machine (no network there, no Rust, no browser).
 # In one call, on the same GPU: PyTorch eager CUDA, our native wgpu step (plain, and with burn's fusion and autotune),
-# our wasm through Deno's WebGPU, and the ratios.
+# our wasm through Deno's WebGPU (with the kernels it launches), and the ratios.
 #
 # Prepare on the dev machine:  make device-kit          (bench/kit/: the CLIs, Deno and the wasm, xz-compressed)
 # Run with the device tool:    command "bash bench/device.sh", carry ["bench/kit"] (about 60 MB of the 64 MiB allowed)
@@ -30,6 +30,11 @@ fi
   echo "--- wasm through Deno's WebGPU"
   XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} "$KIT/deno" run -A --unstable-webgpu bench/deno-bench.mjs ${QUICK:+--quick} \
     --out "$OUT/deno-webgpu.json" 2>&1 || echo "Deno WebGPU failed"
+  echo "--- the wasm's kernels and grids on this GPU (784-800-800-10)"
+  for b in 256 1024; do
+    XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} "$KIT/deno" run -A --unstable-webgpu bench/deno-kernels.mjs --batch $b \
+      --out "$OUT/kernels-b$b.json" 2>&1 || echo "kernel listing failed"
+  done
   echo "--- ratios"
   python3 bench/ratios.py "$OUT"
 } 2>&1 | tee "$OUT/device.log"
