@@ -57,7 +57,8 @@ lint: tools
 	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## Benchmarks (not part of make test): native steps/s on each backend, PyTorch on the CPU where it is installed, our
-## wasm through Deno's WebGPU on this machine's adapter (lavapipe here, beside native wgpu on the same adapter), then
+## wasm through Deno's WebGPU on this machine's adapter (lavapipe here, beside native wgpu on the same adapter) with the
+## kernels it launches for 784-800-800-10, then
 ## the browser run (ours vs TF.js 4.22, sizes, bytes before Start, time to 97 %). Tables on stdout, JSON under
 ## results/bench/, and one table of every ratio at the end.
 DENO_VERSION := 2.9.6
@@ -74,6 +75,8 @@ bench: wasm $(CLI) $(DENO)
 	  else echo "PyTorch not installed: skipping the PyTorch CPU reference (pip install torch)"; fi
 	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu bench/deno-bench.mjs $(BENCH_FLAGS) \
 	  --out $(BENCH_OUT)/deno-webgpu.json
+	for b in 256 1024; do XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu \
+	  bench/deno-kernels.mjs --batch $$b --out $(BENCH_OUT)/kernels-b$$b.json || exit 1; done
 	node tools/bench.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
 	python3 bench/ratios.py $(BENCH_OUT)
 

@@ -50,18 +50,22 @@ for (const [label, x, y, z] of dispatches) {
   k.grids.push([x, y, z]);
   kernels.set(label, k);
 }
-const rows = [...kernels.values()].map((k) => {
-  const threads = (k.workgroupSize ?? [1]).reduce((a, b) => a * b, 1);
-  const workgroups = k.grids.map(([x, y, z]) => x * y * z);
-  return { ...k, threadsPerWorkgroup: threads, workgroupsPerCall: workgroups };
-});
+const rows = [...kernels.values()].map((k) => ({
+  kernel: k.kernel,
+  workgroupSize: k.workgroupSize?.join('x') ?? null,
+  calls: k.calls,
+  workgroups: k.grids.map(([x, y, z]) => x * y * z),
+}));
 console.log(`${student} batch ${batch}: ${dispatches.length} dispatches, ${rows.length} kernels (${adapter.info.description || adapter.info.vendor})`);
 for (const r of rows.filter((r) => /matmul|conv/.test(r.kernel))) {
-  console.log(`  ${r.kernel.slice(0, 72).padEnd(72)} wg ${String(r.threadsPerWorkgroup).padStart(4)}  workgroups ${r.workgroupsPerCall.join(',')}`);
+  console.log(`  ${r.kernel.slice(0, 72).padEnd(72)} ${String(r.workgroupSize).padStart(7)}  workgroups ${r.workgroups.join(',')}`);
 }
 if (out) {
   const { vendor, architecture, device, description } = adapter.info;
-  const doc = { student, batch, adapter: { vendor, architecture, device, description }, dispatches: dispatches.length, kernels: rows };
-  await Deno.writeTextFile(out, JSON.stringify(doc, null, 1) + '\n');
+  const head = { student, batch, adapter: { vendor, architecture, device, description }, dispatches: dispatches.length };
+  // One line per kernel keeps the file short and diffable.
+  const text = JSON.stringify(head, null, 1).replace(/\n}$/, ',\n "kernels": [\n')
+    + rows.map((r) => '  ' + JSON.stringify(r)).join(',\n') + '\n ]\n}\n';
+  await Deno.writeTextFile(out, text);
   console.log(`wrote ${out}`);
 }
