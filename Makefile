@@ -26,11 +26,11 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
 ## The browser builds (profile `wasm` in Cargo.toml: size first, LTO), through wasm-bindgen without the name and
-## producers sections: pkg/ with WebGPU and the CPU backend, pkg-cpu/ with the CPU backend only (for browsers
-## without a WebGPU adapter). Both come from the same target file, so each is bound right after its build.
+## producers sections: pkg/ with WebGPU only, pkg-cpu/ with the CPU backend only (for browsers without WebGPU, or
+## where it fails). Both come from the same target file, so each is bound right after its build.
 WASM_BINDGEN_FLAGS := --target web --no-typescript --remove-name-section --remove-producers-section
 wasm: tools
-	cargo build --lib --profile wasm --target wasm32-unknown-unknown --features webgpu
+	cargo build --lib --profile wasm --target wasm32-unknown-unknown --no-default-features --features webgpu
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --out-dir pkg $(WASM)
 	cargo build --lib --profile wasm --target wasm32-unknown-unknown
 	$(WASM_BINDGEN) $(WASM_BINDGEN_FLAGS) --out-dir pkg-cpu $(WASM)
@@ -53,7 +53,7 @@ test-e2e: tools
 lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown --features webgpu -- -D warnings
+	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown --no-default-features --features webgpu -- -D warnings
 	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## Benchmarks (not part of make test): native steps/s on each backend, PyTorch on the CPU where it is installed, our

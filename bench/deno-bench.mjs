@@ -2,7 +2,6 @@
 // benchmark page. Run by bench/device.sh:
 //
 //   deno run -A --unstable-webgpu bench/deno-bench.mjs [--quick] [--backend webgpu|cpu] [--out FILE]
-import init, { StepBench } from '../pkg/distill_lab.js';
 import { timeSteps, warmUp, workloads } from '../www/bench/timing.js';
 
 const args = Deno.args;
@@ -11,7 +10,10 @@ const backend = args.includes('--backend') ? args[args.indexOf('--backend') + 1]
 const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : null;
 const seconds = quick ? 1.5 : 4;
 
-await init({ module_or_path: await Deno.readFile(new URL('../pkg/distill_lab_bg.wasm', import.meta.url)) });
+// The WebGPU build (pkg/) has no CPU backend; the CPU build is pkg-cpu/, as in the page.
+const dir = backend === 'cpu' ? '../pkg-cpu/' : '../pkg/';
+const { default: init, StepBench } = await import(new URL(`${dir}distill_lab.js`, import.meta.url).href);
+await init({ module_or_path: await Deno.readFile(new URL(`${dir}distill_lab_bg.wasm`, import.meta.url)) });
 const adapter = backend === 'webgpu' ? await navigator.gpu?.requestAdapter() : null;
 const rows = [];
 for (const w of workloads(quick)) {

@@ -26,7 +26,9 @@ impl BackendKind {
 }
 
 /// The CPU device: burn's Flex backend (pure Rust, im2col + gemm convolutions, SIMD; threads
-/// natively, one thread in wasm). It also runs in the browser.
+/// natively, one thread in wasm). Native builds always have it; in the browser only the CPU build
+/// (`pkg-cpu`, cargo feature `cpu`) does, to keep the WebGPU build small.
+#[cfg(any(not(target_family = "wasm"), feature = "cpu"))]
 pub fn cpu_device() -> Device {
     Device::flex()
 }

@@ -161,8 +161,26 @@ async function init(preferGpu) {
     }
   }
 
-  // Without a WebGPU adapter the CPU-only build does the same work with a quarter of the download.
-  const dir = why === null ? 'pkg' : 'pkg-cpu';
+  // The WebGPU build has no CPU backend. Without an adapter, or when that build fails to load or to start WebGPU,
+  // the CPU build (a quarter of the download) does the same work.
+  if (why === null) {
+    try {
+      lab = await createLab('pkg', true);
+      backend = { backend: lab.backend, reason: lab.backendReason };
+    } catch (e) {
+      why = messageOf(e);
+    }
+  }
+  if (why !== null) {
+    lab = await createLab('pkg-cpu', false);
+    backend = { backend: lab.backend, reason: `${why} – using the CPU (wasm)` };
+  }
+  initFailed = false;
+  post({ status: 'backend', ...backend });
+}
+
+/** Downloads, compiles and starts one of the two wasm builds (`pkg` or `pkg-cpu`); resolves to its Lab. */
+async function createLab(dir, preferGpu) {
   let wasm;
   try {
     wasm = await import(`./${dir}/distill_lab.js`);
@@ -173,12 +191,7 @@ async function init(preferGpu) {
   const bytes = await fetchBytes(new URL(`./${dir}/distill_lab_bg.wasm`, import.meta.url), report(0));
   post({ status: 'loading', what: 'wasm', loaded: bytes.length, total: bytes.length, phase: 'compile' });
   await wasm.default({ module_or_path: bytes });
-
-  lab = await wasm.Lab.create(why === null);
-  const reason = why === null ? lab.backendReason : `${why} – using the CPU (wasm)`;
-  backend = { backend: lab.backend, reason };
-  initFailed = false;
-  post({ status: 'backend', ...backend });
+  return wasm.Lab.create(preferGpu);
 }
 
 /** Starts downloading a dataset's files and its teacher's logits; resolves to their bytes. */

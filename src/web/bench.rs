@@ -8,7 +8,9 @@ use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
 use super::js_err;
-use crate::backend::{cpu_device, webgpu_device};
+#[cfg(feature = "cpu")]
+use crate::backend::cpu_device;
+use crate::backend::webgpu_device;
 use crate::train::{bench_run, Run, Workload};
 
 thread_local! {
@@ -18,7 +20,12 @@ thread_local! {
 
 async fn device(backend: &str) -> Result<Device, JsError> {
     match backend {
+        #[cfg(feature = "cpu")]
         "cpu" => Ok(cpu_device()),
+        #[cfg(not(feature = "cpu"))]
+        "cpu" => Err(JsError::new(
+            "this is the WebGPU-only build: the CPU benchmark runs in pkg-cpu/",
+        )),
         "webgpu" => {
             if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
                 return Ok(d);

@@ -15,7 +15,9 @@ use burn::tensor::Device;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::backend::{cpu_device, webgpu_device, BackendKind};
+#[cfg(feature = "cpu")]
+use crate::backend::cpu_device;
+use crate::backend::{webgpu_device, BackendKind};
 use crate::data::{transfer_indices, ClassFilter, Dataset, DatasetKind, HELD_OUT_FROM};
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
 use crate::train::{layer_names, race, Chain, Run};
@@ -72,8 +74,9 @@ pub struct Lab {
 #[wasm_bindgen]
 impl Lab {
     /// Creates the lab. With `prefer_gpu`, initialises WebGPU once, falling back to the CPU
-    /// (with the reason) if that fails; never throws for a missing GPU.
-    pub async fn create(prefer_gpu: bool) -> Lab {
+    /// (with the reason) if that fails. The WebGPU-only build (`pkg/`) has no CPU backend: there it
+    /// throws the reason instead, and the page loads the CPU build (`pkg-cpu/`).
+    pub async fn create(prefer_gpu: bool) -> Result<Lab, JsError> {
         let (device, backend, reason) = if prefer_gpu {
             match webgpu_device().await {
                 Ok(d) => (
@@ -81,20 +84,12 @@ impl Lab {
                     BackendKind::Wgpu,
                     "WebGPU adapter found: training on the GPU".to_string(),
                 ),
-                Err(e) => (
-                    cpu_device(),
-                    BackendKind::Cpu,
-                    format!("{e} – using the CPU (wasm)"),
-                ),
+                Err(e) => on_cpu(e.to_string())?,
             }
         } else {
-            (
-                cpu_device(),
-                BackendKind::Cpu,
-                "WebGPU not used – training on the CPU (wasm)".to_string(),
-            )
+            on_cpu("WebGPU not used".to_string())?
         };
-        Lab {
+        Ok(Lab {
             device,
             backend,
             reason,
@@ -107,7 +102,7 @@ impl Lab {
             baseline: None,
             chain: None,
             missing: Vec::new(),
-        }
+        })
     }
 
     /// `"webgpu"` or `"cpu"`.
@@ -183,7 +178,7 @@ impl Lab {
     #[wasm_bindgen(js_name = loadTeacherModel)]
     pub fn load_teacher_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
         let (spec, net, _) =
-            load_weights("teacher weights", bytes, None, &cpu_device()).map_err(js_err)?;
+            load_weights("teacher weights", bytes, None, &self.views_device()).map_err(js_err)?;
         self.teacher_net = Some(net);
         self.teacher_bytes = bytes.to_vec();
         to_js(&serde_json::json!({"spec": spec.to_string(), "params": spec.num_params()}))
@@ -322,4 +317,29 @@ impl Lab {
             _ => Err(JsError::new("load a dataset and its teacher first")),
         }
     }
+
+    /// Where the teacher's network and the views' one-off passes run: the CPU where the build has
+    /// one (a few examples, and off the GPU that trains), else the training device.
+    #[cfg(feature = "cpu")]
+    fn views_device(&self) -> Device {
+        cpu_device()
+    }
+
+    #[cfg(not(feature = "cpu"))]
+    fn views_device(&self) -> Device {
+        self.device.clone()
+    }
+}
+
+/// Training on the CPU because of `why` (WebGPU missing, failed or not asked for).
+#[cfg(feature = "cpu")]
+fn on_cpu(why: String) -> Result<(Device, BackendKind, String), JsError> {
+    let reason = format!("{why} – using the CPU (wasm)");
+    Ok((cpu_device(), BackendKind::Cpu, reason))
+}
+
+/// The WebGPU-only build cannot train on the CPU: it throws `why`, and the page loads `pkg-cpu/`.
+#[cfg(not(feature = "cpu"))]
+fn on_cpu(why: String) -> Result<(Device, BackendKind, String), JsError> {
+    Err(JsError::new(&why))
 }

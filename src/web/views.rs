@@ -10,7 +10,6 @@ use crate::analysis::{
     add_bias, choose_bias, class_recall, compare, confusion, gallery, log_spaced, similarity,
     soft_gradient_norms,
 };
-use crate::backend::cpu_device;
 use crate::data::{mnist_like, HELD_OUT_FROM, PIXELS};
 use crate::model::{save_weights, ModelSpec, Net, QuantNet};
 use crate::train::{evaluate_logits, predict, Run};
@@ -89,7 +88,7 @@ impl Lab {
             .as_ref()
             .ok_or_else(|| JsError::new("the teacher's weights are not loaded"))?;
         let image = mnist_like(gray, width, height).map_err(js_err)?;
-        let device = cpu_device();
+        let device = self.views_device();
         let logits = predict(net, &image, &device).await.map_err(js_err)?;
         self.inspect(image, None, logits).await
     }
@@ -105,7 +104,7 @@ impl Lab {
         seed: u64,
     ) -> Result<JsValue, JsError> {
         let (data, teacher) = self.loaded()?;
-        let device = cpu_device().autodiff();
+        let device = self.views_device().autodiff();
         let (model, source) = match &self.distilled {
             Some(run) => {
                 let host = run.model().to_host().await.map_err(js_err)?;

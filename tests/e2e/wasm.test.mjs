@@ -95,3 +95,12 @@ test('the WebGPU build imports WebGPU; the CPU-only build does not', async () =>
   assert.ok(webgpu(gpu).length >= 3, `WebGPU imports of pkg: ${webgpu(gpu)}`);
   assert.deepEqual(webgpu(cpu), []);
 });
+
+// The WebGPU build leaves the CPU backend out (the page loads pkg-cpu when WebGPU is missing or fails). burn-flex's
+// panic locations name its source files, so its code shows in a module's bytes.
+test('the WebGPU build has no CPU backend; the CPU build has one', async () => {
+  requireBuild();
+  const mentions = async (dir) => (await readFile(join(ROOT, dir, 'distill_lab_bg.wasm'))).includes('burn-flex');
+  assert.equal(await mentions('pkg'), false, 'pkg/ contains burn-flex');
+  assert.equal(await mentions('pkg-cpu'), true, 'pkg-cpu/ lacks burn-flex');
+});

@@ -27,7 +27,34 @@ test('WebGPU (SwiftShader): ready on WebGPU, trains 5 steps with a finite loss, 
   assert.equal(await page.textContent('#btn-pause'), 'Resume');
   await screenshot(page, 'webgpu-paused.png');
 
+  // The WebGPU build has no CPU backend: the teacher's network reads a drawing on the GPU.
+  await page.click('#pad-sample');
+  await page.waitForFunction(() => /^your drawing: the teacher says 7/.test(document.getElementById('inspect-caption').textContent),
+    null, { timeout: 120_000 });
+
   const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
   assert.deepEqual(wasmFiles, ['/pkg/distill_lab_bg.wasm'], 'with an adapter the page loads the WebGPU build');
+  assertClean(assert, lab);
+});
+
+// The WebGPU build has no CPU backend, so when it cannot run (here: its wasm arrives corrupt, as a broken download
+// would) the worker must load the CPU build, say why, and train there.
+test('WebGPU build unusable: the page falls back to the CPU build and trains', { timeout: 180_000 }, async (t) => {
+  const lab = await launch({ webgpu: true });
+  t.after(() => lab.close());
+  const { page, context } = lab;
+  await context.route('**/pkg/distill_lab_bg.wasm', (r) => r.fulfill({ status: 200, body: 'not a wasm module' }));
+
+  await page.goto(`${lab.url}#dataset=mnist&hidden=32&batch=64&epochs=1&seed=1&eval=1000`);
+  await waitForState(page, 'ready', 120_000);
+  const backend = await page.textContent('#backend');
+  const reason = await page.textContent('#backend-reason');
+  assert.match(backend, /CPU/, `backend: ${backend} (${reason})`);
+  assert.match(reason, /WebAssembly.*using the CPU/s, `the reason names the failure: ${reason}`);
+
+  await page.click('#btn-start');
+  assert.ok((await waitForSteps(page, 5, 60_000)) >= 5);
+  const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
+  assert.deepEqual(wasmFiles, ['/pkg/distill_lab_bg.wasm', '/pkg-cpu/distill_lab_bg.wasm']);
   assertClean(assert, lab);
 });

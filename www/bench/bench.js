@@ -1,14 +1,24 @@
 // The benchmark page's runner: one cell = one implementation (the lab's wasm or TF.js), one backend, one workload,
 // timed here with performance.now(). The driver (tools/bench.mjs) calls `window.benchCell` for each cell in turn.
 
-import init, { StepBench } from '../../pkg/distill_lab.js';
 import { createTfjsBench } from './tfjs-step.js';
 import { installGpuCounter, perStep, snapshot } from './gpu-counter.js';
 import { CHUNK, timeSteps, warmUp } from './timing.js';
 
 const TFJS_BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
 
-let wasmReady = null;
+/** Our two builds, as the lab's worker picks them: WebGPU in pkg/, the CPU in pkg-cpu/. Each loads on first use. */
+const BUILDS = { webgpu: '../../pkg/distill_lab.js', cpu: '../../pkg-cpu/distill_lab.js' };
+const builds = {};
+
+async function ours(backend) {
+  if (!BUILDS[backend]) throw new Error(`unknown backend ${backend}: expected cpu or webgpu`);
+  builds[backend] ??= import(BUILDS[backend]).then(async (m) => {
+    await m.default();
+    return m.StepBench;
+  });
+  return builds[backend];
+}
 
 /** Warms up, then times `bench` for `seconds`; with `count`, counts the WebGPU calls of one chunk instead. */
 async function time(bench, seconds, count) {
@@ -39,8 +49,7 @@ async function benchCell(cell) {
   try {
     if (cell.count && !installGpuCounter()) throw new Error('no WebGPU in this browser');
     if (cell.impl === 'ours') {
-      wasmReady ??= init();
-      await wasmReady;
+      const StepBench = await ours(cell.backend);
       const bench = await StepBench.create(cell.backend, cell.student, cell.batch);
       try {
         return await time(bench, cell.seconds, cell.count);
