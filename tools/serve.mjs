@@ -5,7 +5,7 @@
 //
 // Binds 127.0.0.1 only. Mounts:
 //   /              -> www/
-//   /pkg/          -> pkg/                       (wasm-bindgen output, WebGPU and CPU)
+//   /pkg/          -> pkg/                       (wasm-bindgen output, WebGPU only)
 //   /pkg-cpu/      -> pkg-cpu/                   (the CPU-only build, for browsers without WebGPU)
 //   /results/      -> results/                   (experiment results, for the page's results view)
 //   /vendor/uplot/ -> node_modules/uplot/dist/   (uPlot from the npm package)
