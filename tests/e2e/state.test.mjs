@@ -1,7 +1,19 @@
-// Pure-Node tests of www/state.js: the URL hash round trip and hostile input.
+// Pure-Node tests of www/state.js: the URL hash round trip and hostile input. Notices come from the text catalogs
+// (www/i18n/*.json): these tests read them in English through the State's translator hook, as the page does with t().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { State, SCHEMA, KEYS, coerce } from '../../www/state.js';
+import { readFileSync } from 'node:fs';
+import { State, SCHEMA, KEYS, coerce, setTranslator } from '../../www/state.js';
+import { lookup, fill } from '../../www/i18n.js';
+
+const catalog = (lang) => JSON.parse(readFileSync(new URL(`../../www/i18n/${lang}.json`, import.meta.url), 'utf8'));
+/** A translator like i18n.js's t() over one catalog, failing loudly on a key the catalog lacks. */
+const translator = (cat) => (key, params) => {
+  const text = lookup(cat, key);
+  assert.ok(text !== undefined, `catalog lacks ${key}`);
+  return params ? fill(text, params) : text;
+};
+setTranslator(translator(catalog('en')));
 
 test('defaults round-trip through the hash', () => {
   const s = new State();
@@ -147,4 +159,41 @@ test('sweep widths: 2 to 12 numbers from 1 to 4096, else ignored with a notice',
   }
   assert.deepEqual(coerce('transfer', 'only78'), { value: 'only78' });
   assert.ok(!('value' in coerce('transfer', 'no4')));
+});
+
+test('notices and setting names come from the catalogs, in each language', () => {
+  const en = catalog('en');
+  const zh = catalog('zh-CN');
+  for (const key of KEYS) {
+    assert.equal(SCHEMA[key].label, `setting.${key}`, key);
+    assert.ok(lookup(en, SCHEMA[key].label) && lookup(zh, SCHEMA[key].label), `${key} has a name in both catalogs`);
+  }
+  const hostile = '#alpha=abc&tau=999&epochs=2.6&hidden=99999,0,5,5,5&cwidths=8&lmap=2-1&race=maybe&dataset=cifar' +
+    '&%E0%A4%A=1&nope=1';
+  const english = State.fromHash(hostile).notices;
+  assert.ok(english.includes('ignored α (alpha) "abc": not a number'), JSON.stringify(english));
+  assert.ok(english.includes('τ (tau) "999": out of range 0.5–20, using 20'), JSON.stringify(english));
+  assert.ok(english.includes('epochs "2.6": rounded to 3'), JSON.stringify(english));
+  assert.ok(english.includes('student hidden widths (hidden) "99999,0,5,5,5": at most 4 hidden layers; ' +
+    'each width must be 1–4096, using 4096,1,5,5'), JSON.stringify(english));
+  assert.ok(english.includes('ignored dataset "cifar": expected one of mnist, fashion'), JSON.stringify(english));
+  assert.ok(english.includes('ignored unknown setting "nope"'), JSON.stringify(english));
+  try {
+    setTranslator(translator(zh));
+    const chinese = State.fromHash(hostile).notices;
+    // The same events, in the same order, each in Chinese and still naming the setting's key and the raw value.
+    assert.equal(chinese.length, english.length);
+    assert.ok(chinese.includes('已忽略 α（alpha） "abc"：不是数字'), JSON.stringify(chinese));
+    assert.ok(chinese.includes('学生模型隐藏层宽度（hidden） "99999,0,5,5,5"：最多 4 个隐藏层；每个宽度必须在 1–4096 之间，' +
+      '改用 4096,1,5,5'), JSON.stringify(chinese));
+    assert.ok(chinese.includes('轮数（epochs） "2.6"：已四舍五入为 3'), JSON.stringify(chinese));
+    for (const key of ['alpha', 'tau', 'epochs', 'hidden', 'cwidths', 'lmap', 'race', 'dataset', 'nope']) {
+      assert.ok(chinese.some((n) => n.includes(key) && /[\u4e00-\u9fff]/.test(n)), `a Chinese notice names ${key}`);
+    }
+    assert.ok(chinese.some((n) => n.startsWith('已忽略链接中格式错误的部分')), JSON.stringify(chinese));
+    // Placeholders in the raw value are not filled: only the catalog's own are.
+    assert.ok(State.fromHash('#seed={name}').notices[0].includes('"{name}"'));
+  } finally {
+    setTranslator(translator(en));
+  }
 });
