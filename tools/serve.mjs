@@ -13,12 +13,16 @@
 // Files ending in .gz are sent as raw bytes (application/gzip, no Content-Encoding):
 // the wasm decompresses them itself. The wasm, scripts, JSON and weights go brotli- or gzip-encoded
 // (tools/compress.mjs), as a production server would send them.
+// Safety: a file is served only if its real path (symlinks resolved) lies inside its mount; only requests whose Host
+// names this server are answered (a DNS-rebinding page cannot read it); every response, errors included, carries
+// nosniff and a Content-Security-Policy (tools/csp.mjs) that forbids framing.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { chooseEncoding, compressed } from './compress.mjs';
+import { contentSecurityPolicy, ERROR_POLICY } from './csp.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -50,8 +54,12 @@ const MIME = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Maps a URL path to a file path inside one mount, or null if it escapes or is malformed. */
-export function resolvePath(urlPath) {
+/**
+ * Maps a URL path to a file path inside one mount, or null if it escapes or is malformed. Textual only: handle()
+ * also checks the real path, since a symlink inside a mount may point anywhere.
+ * @returns {{file: string, dir: string} | null}
+ */
+export function resolvePath(urlPath, mounts = MOUNTS) {
   let decoded;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -61,63 +69,83 @@ export function resolvePath(urlPath) {
   if (decoded.includes('\0') || decoded.includes('\\')) return null;
   // Reject any dot-dot segment outright, before and after normalisation.
   if (decoded.split('/').some((seg) => seg === '..')) return null;
-  for (const [prefix, dir] of MOUNTS) {
+  for (const [prefix, dir] of mounts) {
     if (!decoded.startsWith(prefix)) continue;
     let rest = decoded.slice(prefix.length);
     if (rest === '' || rest.endsWith('/')) rest += 'index.html';
     const full = resolve(dir, rest);
     if (full !== dir && !full.startsWith(dir + sep)) return null;
-    return full;
+    return { file: full, dir };
   }
   return null;
 }
 
-/**
- * Extra CSP sources for the benchmark page only: TF.js's bundle evaluates strings, and its threaded wasm backend
- * starts workers from blob: URLs that import blob: scripts (all still this origin). The lab's page keeps the strict policy.
- */
-function benchOnly(file, sources) {
-  return file === join(ROOT, 'www', 'bench.html') ? sources : '';
+/** True when `file`'s real path (every symlink resolved) is inside the real path of `dir`. */
+async function insideMount(file, dir) {
+  try {
+    const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
+    return realFile === realDir || realFile.startsWith(realDir + sep);
+  } catch {
+    return false;
+  }
 }
 
+/** The Host header values this server answers to: its own address by IP or as localhost. */
+function allowedHost(host, port) {
+  return [`127.0.0.1:${port}`, `localhost:${port}`].includes(String(host || '').toLowerCase());
+}
+
+/** Only the benchmark page gets the extra sources TF.js needs (see tools/csp.mjs); the lab's page keeps the strict policy. */
+const isBench = (file) => file === join(ROOT, 'www', 'bench.html');
+
 function send(res, code, text) {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': ERROR_POLICY,
+    'X-Frame-Options': 'DENY',
+    'Cache-Control': 'no-store',
+  });
   res.end(text);
 }
 
-async function handle(req, res) {
+async function handle(req, res, { mounts, port }) {
+  if (!allowedHost(req.headers.host, port)) return send(res, 421, 'unknown host\n');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'method not allowed\n');
   }
   const rawPath = (req.url || '/').split('?')[0].split('#')[0];
-  const file = resolvePath(rawPath);
-  if (!file) return send(res, 400, 'bad path\n');
+  const found = resolvePath(rawPath, mounts);
+  if (!found) return send(res, 400, 'bad path\n');
+  const { file } = found;
   let info;
   try {
     info = await stat(file);
   } catch {
     return send(res, 404, 'not found\n');
   }
+  // A symlink inside a mount that leads out of it is treated as absent.
+  if (!(await insideMount(file, found.dir))) return send(res, 404, 'not found\n');
   if (info.isDirectory()) {
-    res.writeHead(301, { Location: rawPath + '/' });
+    res.writeHead(301, { Location: rawPath + '/', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': ERROR_POLICY });
     return res.end();
   }
   if (!info.isFile()) return send(res, 404, 'not found\n');
   const encoding = chooseEncoding(file, info.size, req.headers['accept-encoding']);
-  const body = encoding ? await compressed(file, info, encoding) : null;
+  const packed = encoding ? await compressed(file, encoding) : null;
+  const body = packed ? packed.body : null;
   res.writeHead(200, {
     'Content-Type': MIME[extname(file).toLowerCase()] || 'application/octet-stream',
     'Content-Length': body ? body.length : info.size,
-    ...(body ? { 'Content-Encoding': encoding, 'X-Decoded-Length': info.size } : {}),
+    ...(body ? { 'Content-Encoding': encoding, 'X-Decoded-Length': packed.size } : {}),
     Vary: 'Accept-Encoding',
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
-    // Nothing on the page may load from another origin.
-    'Content-Security-Policy':
-      `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'${benchOnly(file, " 'unsafe-eval' blob:")}; ` +
-      `worker-src 'self'${benchOnly(file, ' blob:')}; ` +
-      "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
+    // Nothing on the page may load from another origin, and no other site may frame it.
+    'Content-Security-Policy': contentSecurityPolicy({ bench: isBench(file) }),
+    'X-Frame-Options': 'DENY',
     // Cross-origin isolation (SharedArrayBuffer): lets TF.js's wasm backend use threads on the benchmark page.
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -131,12 +159,14 @@ async function handle(req, res) {
 
 /**
  * Starts the server on 127.0.0.1.
- * @param {{port?: number}} [opts] port 0 picks any free port.
+ * @param {{port?: number, mounts?: Array<[string, string]>}} [opts] port 0 picks any free port; mounts (for tests)
+ *   replaces the mount list: [URL prefix, directory], longest prefix first.
  * @returns {Promise<{server: import('node:http').Server, url: string}>}
  */
-export function startServer({ port = 8080 } = {}) {
+export function startServer({ port = 8080, mounts = MOUNTS } = {}) {
+  const options = { mounts, port };
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handle(req, res, options).catch(() => {
       if (!res.headersSent) send(res, 500, 'internal error\n');
       else res.destroy();
     });
@@ -145,6 +175,7 @@ export function startServer({ port = 8080 } = {}) {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => {
       server.off('error', fail);
+      options.port = server.address().port;
       const url = `http://127.0.0.1:${server.address().port}/`;
       ok({ server, url });
     });
