@@ -1,9 +1,11 @@
 // Grouped bars of class probabilities (teacher, distilled, hard-label student), linear or log scale.
 
 import { fit, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
+import { t, num, pct } from '../i18n.js';
 
 const FLOOR = 1e-6;
-const NAMES = { teacher: 'teacher', distilled: 'distilled student', baseline: 'hard-label student' };
+/** A series' name in the legend (teacher, distilled, baseline). */
+const seriesName = (name) => t(`bars.series.${name}`);
 
 /** @param {HTMLElement} box */
 export function createBars(box) {
@@ -15,8 +17,8 @@ export function createBars(box) {
 
   function y(p, h, top) {
     if (state.scale === 'log') {
-      const t = (Math.log10(Math.max(p, FLOOR)) - Math.log10(FLOOR)) / -Math.log10(FLOOR);
-      return top + h * (1 - t);
+      const f = (Math.log10(Math.max(p, FLOOR)) - Math.log10(FLOOR)) / -Math.log10(FLOOR);
+      return top + h * (1 - f);
     }
     return top + h * (1 - p);
   }
@@ -29,7 +31,7 @@ export function createBars(box) {
     ctx.fillRect(0, 0, width, height);
     if (!state) {
       ctx.fillStyle = MUTED;
-      ctx.fillText('pick an image', 12, 24);
+      ctx.fillText(t('bars.empty'), 12, 24);
       return;
     }
     const [left, top, bottom] = [44, 22, 40];
@@ -50,7 +52,7 @@ export function createBars(box) {
       ctx.moveTo(left, yy);
       ctx.lineTo(width - 4, yy);
       ctx.stroke();
-      ctx.fillText(state.scale === 'log' ? `1e${Math.round(Math.log10(v))}` : v.toFixed(2), left - 4, yy);
+      ctx.fillText(state.scale === 'log' ? `1e${Math.round(Math.log10(v))}` : num(v, { digits: 2 }), left - 4, yy);
     }
     for (let c = 0; c < n; c++) {
       const x0 = left + c * group + 3;
@@ -79,8 +81,8 @@ export function createBars(box) {
       ctx.fillStyle = SERIES[name];
       ctx.fillRect(lx, height - 12, 10, 10);
       ctx.fillStyle = INK;
-      ctx.fillText(NAMES[name], lx + 14, height - 7);
-      lx += ctx.measureText(NAMES[name]).width + 30;
+      ctx.fillText(seriesName(name), lx + 14, height - 7);
+      lx += ctx.measureText(seriesName(name)).width + 30;
     }
   }
 
@@ -94,10 +96,10 @@ export function createBars(box) {
      */
     setData(next) {
       state = next;
-      const t = next.series.teacher || [];
-      const top3 = t.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);
-      canvas.setAttribute('aria-label', 'teacher probabilities: ' +
-        top3.map(([p, i]) => `${next.labels[i]} ${(p * 100).toFixed(1)}%`).join(', '));
+      const teacher = next.series.teacher || [];
+      const top3 = teacher.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      const items = top3.map(([p, i]) => t('bars.item', { label: next.labels[i], p: pct(p, 1) }));
+      canvas.setAttribute('aria-label', t('bars.aria', { top: items.join(t('bars.joiner')) }));
       draw();
     },
   };

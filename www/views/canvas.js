@@ -1,5 +1,7 @@
 // Shared canvas helpers: HiDPI sizing, theme colours, the colour-blind-safe viridis scale, digit thumbnails.
 
+import { t } from '../i18n.js';
+
 export const INK = '#1d2330';
 export const MUTED = '#5b6472';
 export const GRID = '#dde2ea';
@@ -63,5 +65,5 @@ export function paintDigit(canvas, pixels, offset = 0) {
 /** The PNG of a canvas, as a Blob. */
 export function canvasBlob(canvas) {
   return new Promise((resolve, reject) =>
-    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the chart could not be encoded as PNG'))), 'image/png'));
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error(t('canvas.pngError')))), 'image/png'));
 }

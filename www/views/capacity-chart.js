@@ -2,6 +2,7 @@
 // 1 / (1 + e^(−k(c − θ))), drawn on 120 log-spaced capacities. Used by the Experiments panel and the live sweep.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { t, num, pct } from '../i18n.js';
 
 /** Draws into `box` (replacing `previous`, a uPlot or null); returns the new uPlot. */
 export function drawCapacityChart(box, previous, points, fit) {
@@ -16,16 +17,18 @@ export function drawCapacityChart(box, previous, points, fit) {
     width: Math.max(260, Math.min(640, box.clientWidth || 480)),
     height: 240,
     scales: { x: { time: false, distr: 3 }, y: { range: [0, 1.05] } },
-    axes: [{ label: 'C_S / C_T (log)' }, { label: 'Acc_S / Acc_T', size: 60 }],
-    series: [{ label: 'C_S/C_T' },
-      { label: 'runs', stroke: '#0072b2', width: 0, points: { show: true, size: 6 } },
-      { label: 'fitted logistic', stroke: '#d55e00', width: 2, points: { show: false }, spanGaps: true }],
+    axes: [{ label: t('capacity.axisX') }, { label: t('capacity.axisY'), size: 60 }],
+    series: [{ label: t('capacity.seriesX') },
+      { label: t('capacity.runs'), stroke: '#0072b2', width: 0, points: { show: true, size: 6 } },
+      { label: t('capacity.fitted'), stroke: '#d55e00', width: 2, points: { show: false }, spanGaps: true }],
   }, [xs, ys, curve], box);
 }
 
-/** One sentence on a fit: k, θ, R² and what the curve says at 30 % capacity. */
+/**
+ * One sentence on a fit: k, θ, R² and what the curve says at 30 % capacity. The fitted parameters are written as in
+ * the formula (fixed digits, no grouping); the share in the page's locale.
+ */
 export function fitSentence(fit, runs, at30) {
-  return `Fit of Acc_S/Acc_T = 1/(1 + e^(−k(C_S/C_T − θ))) over ${runs} runs: k = ${fit.k.toFixed(2)}, ` +
-    `θ = ${fit.theta.toFixed(4)}, R² = ${fit.r2.toFixed(3)}; at 30 % capacity the curve says ` +
-    `${(100 * at30).toFixed(1)} % of the teacher's accuracy.`;
+  return t('capacity.fit', { runs: num(runs), k: fit.k.toFixed(2), theta: fit.theta.toFixed(4), r2: fit.r2.toFixed(3),
+    share: pct(at30, 1) });
 }

@@ -4,12 +4,21 @@
 import { fit, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
 import { tableRow } from './table.js';
 import { drawCapacityChart, fitSentence } from './capacity-chart.js';
+import { t, num, pct } from '../i18n.js';
 
 /** The capacity preset: the sweep of the default widths on a budget that takes about a minute in the browser. */
 const CAPACITY_PRESET = { chain: 'capacity', cwidths: '2,4,8,16,32,64,128', method: 'hinton', epochs: '1',
   limit: '10000', alpha: '0.5', tau: '4', lr: '0.003', batch: '64' };
 
 const $ = (id) => document.getElementById(id);
+
+/** Who taught a stage, as the wasm names it ('hard labels', 'teacher', 'stage k'), in the page's language. */
+function sourceName(taughtBy) {
+  if (taughtBy === 'hard labels') return t('chains.source.hard');
+  if (taughtBy === 'teacher') return t('chains.source.teacher');
+  const stage = /^stage (\d+)$/.exec(taughtBy);
+  return stage ? t('chains.source.stage', { k: stage[1] }) : taughtBy;
+}
 
 /**
  * @param {{state: import('../state.js').State, post: (msg: object) => void, onError: (text: string) => void,
@@ -31,7 +40,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
   }
 
   function label(s, i) {
-    return `${i}: ${s.student} ← ${s.taughtBy}`;
+    return t('chains.stage', { i, student: s.student, source: sourceName(s.taughtBy) });
   }
 
   function draw() {
@@ -45,13 +54,13 @@ export function createChains({ state, post, onError, teacherErrors }) {
     const done = stages.filter((s) => s.result);
     if (!done.length) {
       ctx.fillStyle = MUTED;
-      ctx.fillText(running ? 'training the first stage…' : 'run a chain to compare its stages', 12, 20);
+      ctx.fillText(t(running ? 'chains.training' : 'chains.idle'), 12, 20);
       return;
     }
     const left = Math.min(230, width * 0.45);
     const right = width - 95;
-    const t = teacherErrors();
-    const max = Math.max(...done.map((s) => s.result.testErrors), t ?? 0, 1);
+    const te = teacherErrors();
+    const max = Math.max(...done.map((s) => s.result.testErrors), te ?? 0, 1);
     const x = (e) => left + ((right - left) * e) / max;
     ctx.strokeStyle = GRID;
     ctx.strokeRect(left, 8, right - left, height - 24);
@@ -65,26 +74,26 @@ export function createChains({ state, post, onError, teacherErrors }) {
       ctx.fillStyle = s.taughtBy === 'hard labels' ? SERIES.baseline : SERIES.distilled;
       ctx.fillRect(left, y + 2, x(s.result.testErrors) - left, rowH - 8);
       ctx.fillStyle = INK;
-      ctx.fillText(`${s.result.testErrors} errors`, x(s.result.testErrors) + 4, y + 13);
+      ctx.fillText(t('chains.errorsBar', { n: s.result.testErrors }), x(s.result.testErrors) + 4, y + 13);
     });
-    if (t != null) {
+    if (te != null) {
       ctx.strokeStyle = SERIES.teacher;
       ctx.setLineDash([4, 3]);
       ctx.beginPath();
-      ctx.moveTo(x(t), 8);
-      ctx.lineTo(x(t), height - 16);
+      ctx.moveTo(x(te), 8);
+      ctx.lineTo(x(te), height - 16);
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = SERIES.teacher;
-      ctx.fillText(`teacher ${t}`, Math.min(x(t) + 4, width - 70), height - 4);
+      ctx.fillText(t('chains.teacherLine', { n: te }), Math.min(x(te) + 4, width - 70), height - 4);
     }
-    canvas.setAttribute('aria-label', 'test errors per stage: ' +
-      done.map((s) => `${label(s, stages.indexOf(s))} ${s.result.testErrors}`).join('; '));
+    const each = done.map((s) => t('chains.ariaStage', { stage: label(s, stages.indexOf(s)), errors: s.result.testErrors }));
+    canvas.setAttribute('aria-label', t('chains.aria', { stages: each.join(t('chains.joiner')) }));
   }
 
   function renderTable() {
     $('chain-table').querySelector('tbody').replaceChildren(...stages.map((s, i) => tableRow(`stage-${i}`, [
-      String(i), s.student, s.taughtBy, s.result ? `${(100 * s.result.testAccuracy).toFixed(2)}%` : '…',
+      String(i), s.student, sourceName(s.taughtBy), s.result ? pct(s.result.testAccuracy, 2) : '…',
       s.result ? String(s.result.testErrors) : '…'])));
   }
 
@@ -119,7 +128,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
     showFit(null);
     renderTable();
     draw();
-    setRunning(true, 'Starting the chain…');
+    setRunning(true, t('chains.starting'));
     const kind = state.get('chain');
     const widths = kind === 'capacity' ? state.get('cwidths') : state.get('assistant');
     post({
@@ -135,7 +144,7 @@ export function createChains({ state, post, onError, teacherErrors }) {
   $('chain-stop').addEventListener('click', () => {
     id += 1;
     post({ command: 'chainStop' });
-    setRunning(false, 'Stopped.');
+    setRunning(false, t('chains.stopped'));
   });
   state.subscribe(render);
   render();
@@ -150,15 +159,16 @@ export function createChains({ state, post, onError, teacherErrors }) {
       } else if (msg.phase === 'progress') {
         if (msg.finishedStage) stages[msg.finishedStage.generation].result = msg.finishedStage;
         if (!msg.finished) {
-          $('chain-status').textContent = `Stage ${msg.stage} of ${msg.stages} (${stages[msg.stage].student} ← ` +
-            `${stages[msg.stage].taughtBy}): step ${msg.step} of ${msg.totalSteps}`;
+          $('chain-status').textContent = t('chains.progress', { stage: msg.stage, stages: msg.stages,
+            student: stages[msg.stage].student, source: sourceName(stages[msg.stage].taughtBy), step: num(msg.step),
+            total: num(msg.totalSteps) });
         }
       } else if (msg.phase === 'done') {
-        setRunning(false, `Done: ${stages.length} stages.`);
+        setRunning(false, t('chains.done', { n: stages.length }));
         showFit(msg.fit);
       } else if (msg.phase === 'error') {
-        setRunning(false, `Error: ${msg.message}`);
-        onError(`chain: ${msg.message}`);
+        setRunning(false, t('chains.failed', { message: msg.message }));
+        onError(t('chains.notice', { message: msg.message }));
       }
       renderTable();
       draw();

@@ -2,6 +2,7 @@
 // High: it tells the student's outputs from the teacher's; falling toward 50 %: the student has learned to pass.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { t, pct } from '../i18n.js';
 
 const SMOOTHING = 0.9;
 
@@ -13,12 +14,13 @@ export function createDiscriminatorChart(figure, box) {
       width: Math.max(200, Math.floor(box.clientWidth || 300)),
       height: 160,
       scales: { x: { time: false }, y: { range: [0, 1] } },
-      axes: [{ label: 'step' }, { label: 'accuracy', size: 60, values: (u, v) => v.map((x) => `${Math.round(x * 100)}%`) }],
+      axes: [{ label: t('discriminator.step') },
+        { label: t('discriminator.accuracy'), size: 60, values: (u, v) => v.map((x) => pct(x, 0)) }],
       series: [
-        { label: 'step' },
-        { label: 'discriminator', stroke: '#8fd3b6', width: 1, points: { show: false } },
-        { label: 'smoothed', stroke: '#009e73', width: 2, points: { show: false } },
-        { label: 'chance', stroke: '#5b6472', width: 1, dash: [4, 3], points: { show: false } },
+        { label: t('discriminator.step') },
+        { label: t('discriminator.discriminator'), stroke: '#8fd3b6', width: 1, points: { show: false } },
+        { label: t('discriminator.smoothed'), stroke: '#009e73', width: 2, points: { show: false } },
+        { label: t('discriminator.chance'), stroke: '#5b6472', width: 1, dash: [4, 3], points: { show: false } },
       ],
     },
     [[], [], [], []],

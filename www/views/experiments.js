@@ -4,9 +4,16 @@
 import { drawCapacityChart, fitSentence } from './capacity-chart.js';
 import { viridis } from './canvas.js';
 import { tableRow } from './table.js';
+import { t, num, pct as percent } from '../i18n.js';
 
-const pm = (mean, std, digits = 0) => `${mean.toFixed(digits)} ± ${(std ?? 0).toFixed(digits)}`;
-const pct = (mean, std) => `${pm(mean, std, 1)} %`;
+// Means and spreads keep fixed digits without grouping (as the JSON and the command line write them; the heatmap below
+// reads them back); counts of parameters, bytes and images in the page's locale.
+const pm = (mean, std, digits = 0) =>
+  t('experiments.plusMinus', { mean: mean.toFixed(digits), std: (std ?? 0).toFixed(digits) });
+const pct = (mean, std) => t('experiments.percent', { value: pm(mean, std, 1) });
+const col = (key) => t(`experiments.col.${key}`);
+/** A value or the mean of its per-seed values (the deploy results list sparsity, gzip bytes and speed per seed). */
+const meanOf = (v) => (Array.isArray(v) ? (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN) : v);
 
 /** Column headers and one row of cells per result row, by experiment. */
 function tableOf(doc) {
@@ -14,46 +21,48 @@ function tableOf(doc) {
   switch (doc.experiment) {
     case 'missing3':
       return {
-        head: ['Transfer set', 'Student', 'Test errors', 'After the bias', 'Bias (held-out)', 'Missing classes right',
-          'After the bias'],
+        head: [col('transferSet'), col('student'), col('testErrors'), col('afterBias'), col('bias'), col('missingRight'),
+          col('afterBias')],
         rows: rows.map((r) => [r.transferSet, r.student, pm(r.meanErrors, r.stdErrors),
-          pm(r.meanErrorsAfterBias, r.stdErrorsAfterBias), pm(r.meanBias, 0, 1), `${r.meanMissingRecall.toFixed(1)} %`,
+          pm(r.meanErrorsAfterBias, r.stdErrorsAfterBias), pm(r.meanBias, 0, 1),
+          t('experiments.percent', { value: r.meanMissingRecall.toFixed(1) }),
           pct(r.meanMissingRecallAfterBias, r.stdMissingRecallAfterBias)]),
       };
     case 'temperature': {
       const taus = [...new Set(rows.map((r) => r.tau))];
       const widths = [...new Set(rows.map((r) => r.width))];
       return {
-        head: ['Units per layer', ...taus.map((t) => `τ = ${t}`)],
-        rows: widths.map((w) => [`${w}, ${w}`, ...taus.map((t) => {
-          const r = rows.find((x) => x.width === w && x.tau === t);
+        head: [col('unitsPerLayer'), ...taus.map((tau) => t('experiments.col.tau', { tau }))],
+        rows: widths.map((w) => [t('experiments.widths', { width: w }), ...taus.map((tau) => {
+          const r = rows.find((x) => x.width === w && x.tau === tau);
           return r ? pm(r.meanErrors, r.stdErrors) : '';
         })]),
       };
     }
     case 'capacity':
       return {
-        head: ['Student', 'Parameters', 'C_S / C_T', 'Test accuracy', 'Acc_S / Acc_T'],
-        rows: rows.map((r) => [r.student, r.parameters.toLocaleString('en-US'), r.capacityRatio.toFixed(4),
+        head: [col('student'), col('parameters'), 'C_S / C_T', col('testAccuracy'), 'Acc_S / Acc_T'],
+        rows: rows.map((r) => [r.student, num(r.parameters), r.capacityRatio.toFixed(4),
           pct(100 * r.meanAccuracy, 100 * r.stdAccuracy), r.accuracyRatio.toFixed(4)]),
       };
     case 'deploy':
       return {
-        head: ['Student', 'Test errors', 'Sparsity', 'Bytes', 'gzip bytes', 'Images/s'],
-        rows: rows.map((r) => [r.student, pm(r.meanErrors, r.stdErrors), `${(100 * (r.sparsity ?? 0)).toFixed(0)} %`,
-          (r.bytes ?? 0).toLocaleString('en-US'), (r.gzipBytes ?? 0).toLocaleString('en-US'),
-          r.imagesPerSecond ? Math.round(r.imagesPerSecond).toLocaleString('en-US') : '']),
+        head: [col('student'), col('testErrors'), col('sparsity'), col('bytes'), col('gzipBytes'), col('imagesPerSecond')],
+        rows: rows.map((r) => [r.student, pm(r.meanErrors, r.stdErrors), percent(meanOf(r.sparsity ?? 0), 0),
+          num(meanOf(r.bytes ?? 0)), num(Math.round(meanOf(r.gzipBytes ?? 0))),
+          r.imagesPerSecond ? num(Math.round(meanOf(r.imagesPerSecond))) : '']),
       };
     case 'ta-chain':
       return {
-        head: ['Chain', 'Student errors', 'Assistant errors'],
+        head: [col('chain'), col('studentErrors'), col('assistantErrors')],
         rows: rows.map((r) => [r.chain, pm(r.meanStudentErrors, r.stdStudentErrors),
           Array.isArray(r.assistantErrors) && r.assistantErrors.length ? r.assistantErrors.join(', ') : '–']),
       };
     default:
       return {
-        head: ['Row', 'Test errors', 'Test accuracy'],
-        rows: rows.map((r) => [String(r.method ?? r.student ?? (r.generation != null ? `generation ${r.generation}` : '')),
+        head: [col('row'), col('testErrors'), col('testAccuracy')],
+        rows: rows.map((r) => [String(r.method ?? r.student ??
+          (r.generation != null ? t('experiments.generation', { n: r.generation }) : '')),
           r.meanErrors != null ? pm(r.meanErrors, r.stdErrors) : '',
           r.meanAccuracy != null ? pct(r.meanAccuracy, r.stdAccuracy) : '']),
       };
@@ -67,7 +76,7 @@ function summaryOf(doc) {
     return fitSentence(fit.fit, fit.points.length, fit.curveAt30Percent);
   }
   const gap = doc.rows.find((r) => 'gapClosed' in r);
-  if (gap) return `Distillation closes ${(100 * gap.gapClosed).toFixed(0)} % of the student–teacher gap.`;
+  if (gap) return t('experiments.gap', { share: percent(gap.gapClosed, 0) });
   return '';
 }
 
@@ -81,11 +90,11 @@ function heat(tbody) {
     const values = cells.map((c) => parseFloat(c.textContent));
     const [lo, hi] = [Math.min(...values), Math.max(...values)];
     cells.forEach((c, i) => {
-      const t = hi > lo ? (values[i] - lo) / (hi - lo) : 0;
-      c.style.background = `rgb(${viridis(t).join(', ')})`;
-      c.style.color = t > 0.6 ? '#000' : '#fff';
+      const f = hi > lo ? (values[i] - lo) / (hi - lo) : 0;
+      c.style.background = `rgb(${viridis(f).join(', ')})`;
+      c.style.color = f > 0.6 ? '#000' : '#fff';
       c.dataset.best = String(values[i] === lo);
-      c.title = values[i] === lo ? 'fewest errors for this width' : '';
+      c.title = values[i] === lo ? t('experiments.fewest') : '';
     });
   }
 }
@@ -117,7 +126,7 @@ export function createExperiments(panel) {
     delete panel.dataset.shown;
     table.replaceChildren();
     summary.textContent = '';
-    meta.textContent = `Loading ${file}…`;
+    meta.textContent = t('experiments.loading', { file });
     try {
       const response = await fetch(`./results/${encodeURIComponent(file)}`);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -139,11 +148,12 @@ export function createExperiments(panel) {
       table.append(thead, tbody);
       if (doc.experiment === 'temperature') heat(tbody);
       summary.textContent = summaryOf(doc);
-      meta.textContent = `${doc.command} · commit ${doc.commit} · ${doc.machine} · ${Math.round(doc.wallSeconds)} s`;
+      meta.textContent = t('experiments.meta', { command: doc.command, commit: doc.commit, machine: doc.machine,
+        seconds: num(Math.round(doc.wallSeconds)) });
       drawCapacity(doc);
       panel.dataset.shown = file;
     } catch (e) {
-      meta.textContent = `Could not read ${file}: ${e.message}`;
+      meta.textContent = t('experiments.readError', { file, message: e.message });
     }
   }
 
@@ -155,10 +165,11 @@ export function createExperiments(panel) {
         const response = await fetch('./results/index.json');
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const { results } = await response.json();
-        select.replaceChildren(...results.map((r) => new Option(`${r.experiment} · ${r.dataset}`, r.file)));
+        select.replaceChildren(...results.map((r) =>
+          new Option(t('experiments.option', { experiment: r.experiment, dataset: r.dataset }), r.file)));
         if (results.length) await show(results[0].file);
       } catch (e) {
-        meta.textContent = `No experiment results to show (${e.message}).`;
+        meta.textContent = t('experiments.none', { message: e.message });
       }
     },
     show,

@@ -1,5 +1,7 @@
 // Data-free distillation: the generator's images for one fixed noise, redrawn as it learns (rows of the ten classes).
 
+import { t, num } from '../i18n.js';
+
 const SIDE = 28;
 const SCALE = 2;
 
@@ -34,12 +36,12 @@ export function createGeneratedGrid(figure, canvas, note) {
         ctx.drawImage(small, (k % 10) * SIDE * SCALE, Math.floor(k / 10) * SIDE * SCALE, SIDE * SCALE, SIDE * SCALE);
       }
       figure.dataset.step = String(step);
-      note.textContent = `Generated at step ${step}: columns are the classes 0–9 the generator was asked for.`;
+      note.textContent = t('generated.at', { step: num(step) });
     },
     clear() {
       clear();
       delete figure.dataset.step;
-      note.textContent = 'Start a data-free run to see the generator learn.';
+      note.textContent = t('generated.start');
     },
     canvas: () => canvas,
   };

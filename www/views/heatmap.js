@@ -1,6 +1,7 @@
 // A 10×10 heatmap on a canvas: viridis colours (linear or log), optional hidden diagonal, hover and keyboard focus.
 
 import { fit, viridis, widthOf, INK, MUTED } from './canvas.js';
+import { t, num } from '../i18n.js';
 
 /**
  * @param {HTMLElement} box
@@ -8,7 +9,7 @@ import { fit, viridis, widthOf, INK, MUTED } from './canvas.js';
  *          label?: string}} options
  */
 export function createHeatmap(box, options = {}) {
-  const format = options.format || ((v) => v.toFixed(2));
+  const format = options.format || ((v) => num(v, { digits: 2 }));
   const canvas = document.createElement('canvas');
   canvas.className = 'heatmap';
   canvas.tabIndex = 0;
@@ -28,7 +29,8 @@ export function createHeatmap(box, options = {}) {
     return { lo, hi: Math.max(...vals, lo * 10, 1e-12) };
   }
 
-  function t(v, { lo, hi }) {
+  /** Where v lies on the colour scale, in [0, 1]. */
+  function frac(v, { lo, hi }) {
     if (data.scale === 'log') return v <= 0 ? 0 : (Math.log(Math.max(v, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1);
     return (v - lo) / (hi - lo || 1);
   }
@@ -40,7 +42,7 @@ export function createHeatmap(box, options = {}) {
     ctx.fillRect(0, 0, width, width + 24);
     if (!data) {
       ctx.fillStyle = MUTED;
-      ctx.fillText('no data yet', 12, 24);
+      ctx.fillText(t('heatmap.empty'), 12, 24);
       return;
     }
     const n = data.labels.length;
@@ -56,11 +58,11 @@ export function createHeatmap(box, options = {}) {
         const x = left + j * cell;
         const y = top + i * cell;
         const hidden = data.hideDiagonal && i === j;
-        const [cr, cg, cb] = viridis(t(v, r));
+        const [cr, cg, cb] = viridis(frac(v, r));
         ctx.fillStyle = hidden ? '#c9ced6' : `rgb(${cr},${cg},${cb})`;
         ctx.fillRect(x, y, cell - 1, cell - 1);
         if (cell >= 32 && Number.isFinite(v)) {
-          ctx.fillStyle = hidden || t(v, r) > 0.6 ? INK : '#fff';
+          ctx.fillStyle = hidden || frac(v, r) > 0.6 ? INK : '#fff';
           ctx.textAlign = 'center';
           ctx.fillText(format(v), x + cell / 2, y + cell / 2);
         }
@@ -96,7 +98,7 @@ export function createHeatmap(box, options = {}) {
     ctx.textAlign = 'left';
     ctx.fillText(format(r.lo), left, by + 18);
     ctx.textAlign = 'right';
-    ctx.fillText(`${format(r.hi)}${data.scale === 'log' ? ' (log)' : ''}`, left + n * cell, by + 18);
+    ctx.fillText(data.scale === 'log' ? t('heatmap.log', { value: format(r.hi) }) : format(r.hi), left + n * cell, by + 18);
     if (focus) {
       ctx.strokeStyle = '#fff';
       ctx.lineWidth = 3;
@@ -150,8 +152,10 @@ export function createHeatmap(box, options = {}) {
       data.values.forEach((v, i) => {
         if (Math.floor(i / n) !== i % n && (!best || v > best.v)) best = { v, i };
       });
-      const summary = best ? `; largest off-diagonal: ${data.labels[Math.floor(best.i / n)]} → ${data.labels[best.i % n]} ${format(best.v)}` : '';
-      canvas.setAttribute('aria-label', `${options.label || 'matrix'}, ${n}×${n}${summary}. Arrow keys move between cells.`);
+      const summary = best
+        ? t('heatmap.largest', { row: data.labels[Math.floor(best.i / n)], col: data.labels[best.i % n], value: format(best.v) })
+        : '';
+      canvas.setAttribute('aria-label', t('heatmap.aria', { label: options.label || t('heatmap.matrix'), n, summary }));
       draw();
       report();
     },

@@ -2,6 +2,8 @@
 // right, a numbered line per pair in the order they are distilled, then the outputs) and editable with one select
 // per student layer. The mapping lives in the State (`lmap`, '' = automatic); the run reports the one it used.
 
+import { t as tr } from '../i18n.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const DEFAULT_TEACHER = 'cnn:32,64,256';
 
@@ -9,8 +11,10 @@ const DEFAULT_TEACHER = 'cnn:32,64,256';
 export function layerNames(arch) {
   const [kind, rest = ''] = String(arch).split(':');
   const widths = rest.split(',').filter(Boolean);
-  if (kind === 'cnn') return [`conv ${widths[0]}`, `conv ${widths[1]}`, `dense ${widths[2]}`];
-  return widths.map((w) => `dense ${w}`);
+  const conv = (width) => tr('layermap.conv', { width });
+  const dense = (width) => tr('layermap.dense', { width });
+  if (kind === 'cnn') return [conv(widths[0]), conv(widths[1]), dense(widths[2])];
+  return widths.map(dense);
 }
 
 /** The automatic mapping (as the run chooses it): student layer j ↔ teacher round(j·nT/nS), deepest student kept. */
@@ -29,13 +33,13 @@ export const formatMap = (pairs) => pairs.map(([t, s]) => `${t}:${s}`).join(',')
 
 /** Why a mapping cannot run, or null. */
 export function mapProblem(pairs, nTeacher, nStudent) {
-  if (!pairs.length) return 'choose at least one pair';
+  if (!pairs.length) return tr('layermap.problem.empty');
   if (pairs.some(([t, s]) => t > nTeacher || s > nStudent)) {
-    return `the teacher has layers 1–${nTeacher} and the student 1–${nStudent}`;
+    return tr('layermap.problem.range', { teacherLayers: nTeacher, studentLayers: nStudent });
   }
   for (let i = 1; i < pairs.length; i++) {
     if (pairs[i][0] <= pairs[i - 1][0] || pairs[i][1] <= pairs[i - 1][1]) {
-      return 'pairs go from shallow to deep, each deeper than the last in both networks';
+      return tr('layermap.problem.order');
     }
   }
   return null;
@@ -76,12 +80,12 @@ export function createLayerMap(field, state) {
       svg.append(el('rect', { x, y: y(i), width: 120, height: 22, rx: 4 }));
       svg.append(el('text', { x: x + 8, y: y(i) + 15 }, label));
     };
-    svg.append(el('text', { x: 10, y: 8 }, 'teacher'), el('text', { x: 270, y: 8 }, 'student'));
-    teacher.forEach((name, i) => box(10, i + 0.5, `${i + 1} · ${name}`));
-    student.forEach((name, i) => box(270, i + 0.5, `${i + 1} · ${name}`));
+    svg.append(el('text', { x: 10, y: 8 }, tr('layermap.teacher')), el('text', { x: 270, y: 8 }, tr('layermap.student')));
+    teacher.forEach((name, i) => box(10, i + 0.5, tr('layermap.box', { n: i + 1, name })));
+    student.forEach((name, i) => box(270, i + 0.5, tr('layermap.box', { n: i + 1, name })));
     const last = rows - 0.5;
-    box(10, last, 'output');
-    box(270, last, 'output');
+    box(10, last, tr('layermap.output'));
+    box(270, last, tr('layermap.output'));
     pairs.forEach(([t, s], k) => {
       if (t > teacher.length || s > student.length) return;
       const [y1, y2] = [y(t - 0.5) + 11, y(s - 0.5) + 11];
@@ -89,20 +93,22 @@ export function createLayerMap(field, state) {
       svg.append(el('text', { x: 196, y: (y1 + y2) / 2 - 4 }, String(k + 1)));
     });
     svg.append(el('line', { x1: 130, y1: y(last) + 11, x2: 270, y2: y(last) + 11, class: 'out' }));
-    svg.append(el('text', { x: 172, y: y(last) + 7 }, `${pairs.length + 1}: KD`));
-    const text = pairs.map(([t, s], k) => `${k + 1}: teacher ${t} (${teacher[t - 1]}) → student ${s} (${student[s - 1]})`);
-    svg.setAttribute('aria-label', `Layer mapping, in order: ${[...text, `${pairs.length + 1}: outputs (Hinton KD)`].join('; ')}`);
+    svg.append(el('text', { x: 172, y: y(last) + 7 }, tr('layermap.outputStep', { n: pairs.length + 1 })));
+    const text = pairs.map(([t, s], k) => tr('layermap.pair',
+      { k: k + 1, t, teacherLayer: teacher[t - 1], s, studentLayer: student[s - 1] }));
+    text.push(tr('layermap.outputs', { n: pairs.length + 1 }));
+    svg.setAttribute('aria-label', tr('layermap.aria', { pairs: text.join(tr('layermap.joiner')) }));
   }
 
   function renderSelects({ teacher, student, pairs }) {
     selects.replaceChildren();
     student.forEach((name, i) => {
       const label = document.createElement('label');
-      label.textContent = `student ${i + 1} (${name}) learns from`;
+      label.textContent = tr('layermap.learnsFrom', { n: i + 1, name });
       const select = document.createElement('select');
       select.id = `in-lmap-${i + 1}`;
-      select.append(new Option('— nothing', '0'));
-      teacher.forEach((t, k) => select.append(new Option(`teacher ${k + 1} · ${t}`, String(k + 1))));
+      select.append(new Option(tr('layermap.nothing'), '0'));
+      teacher.forEach((t, k) => select.append(new Option(tr('layermap.teacherOption', { n: k + 1, name: t }), String(k + 1))));
       const pair = pairs.find(([, s]) => s === i + 1);
       select.value = pair ? String(pair[0]) : '0';
       select.addEventListener('change', () => {
@@ -124,13 +130,12 @@ export function createLayerMap(field, state) {
     draw(view);
     const problem = mapProblem(view.pairs, view.teacher.length, view.student.length);
     note.classList.toggle('warn', Boolean(problem));
-    const mode = state.get('lmap') ? 'your mapping' : 'automatic';
+    const mode = tr(state.get('lmap') ? 'layermap.mine' : 'layermap.auto');
     note.textContent = problem
-      ? `This mapping cannot run: ${problem}.`
+      ? tr('layermap.cannotRun', { problem })
       : used
-        ? `This run distils ${formatMap(used)} (teacher:student) in that order, then the outputs.`
-        : `${mode}: ${formatMap(view.pairs)} — each pair alone for an equal share of the first half of the steps, ` +
-          'through a learned adapter, then Hinton\u2019s loss.';
+        ? tr('layermap.used', { map: formatMap(used) })
+        : tr('layermap.plan', { mode, map: formatMap(view.pairs) });
   }
 
   state.subscribe(() => {

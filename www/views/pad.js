@@ -1,5 +1,7 @@
 // A drawing pad: white ink on black like MNIST, pointer events (mouse, pen, touch).
 
+import { t } from '../i18n.js';
+
 const SIZE = 224;
 const GRID = 112; // the grey image handed to the wasm, which centres and scales it like MNIST
 
@@ -11,7 +13,7 @@ export function createPad(box, { onChange }) {
   canvas.className = 'drawpad';
   canvas.tabIndex = 0;
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', 'drawing pad: draw a digit with a pointer; the buttons below clear it or copy the inspected test image onto it');
+  canvas.setAttribute('aria-label', t('pad.aria'));
   box.append(canvas);
   const ctx = canvas.getContext('2d');
   let last = null;
