@@ -191,6 +191,33 @@ export function format(key, value) {
   return String(value);
 }
 
+/** The parts of a URL hash, decoded: {key, value}, or {part} alone for a part that does not decode. */
+function hashParts(hash) {
+  const out = [];
+  for (const part of String(hash ?? '').replace(/^#/, '').split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    const rawValue = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      out.push({ key: decodeURIComponent(rawKey.replace(/\+/g, ' ')), value: decodeURIComponent(rawValue.replace(/\+/g, ' ')) });
+    } catch {
+      out.push({ part });
+    }
+  }
+  return out;
+}
+
+/**
+ * The raw value of one key in a URL hash (decoded, not validated; the last one wins, as in applyHash), or null.
+ * Builds no notice, so it can read the language from the link before the catalogs are loaded.
+ */
+export function hashParam(hash, key) {
+  let value = null;
+  for (const p of hashParts(hash)) if (p.key === key) value = p.value;
+  return value;
+}
+
 function defaults() {
   const out = {};
   for (const key of KEYS) {
@@ -221,18 +248,8 @@ export class State {
   applyHash(hash) {
     const notices = [];
     const next = defaults();
-    const text = String(hash ?? '').replace(/^#/, '');
-    for (const part of text.split('&')) {
-      if (part === '') continue;
-      const eq = part.indexOf('=');
-      const rawKey = eq < 0 ? part : part.slice(0, eq);
-      const rawValue = eq < 0 ? '' : part.slice(eq + 1);
-      let key;
-      let value;
-      try {
-        key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
-        value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
-      } catch {
+    for (const { key, value, part } of hashParts(hash)) {
+      if (key === undefined) {
         notices.push(translate('notice.malformed', { part: quote(part) }));
         continue;
       }

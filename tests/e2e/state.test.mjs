@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { State, SCHEMA, KEYS, coerce, setTranslator } from '../../www/state.js';
+import { State, SCHEMA, KEYS, coerce, setTranslator, hashParam } from '../../www/state.js';
 import { lookup, fill } from '../../www/i18n.js';
 
 const catalog = (lang) => JSON.parse(readFileSync(new URL(`../../www/i18n/${lang}.json`, import.meta.url), 'utf8'));
@@ -195,5 +195,19 @@ test('notices and setting names come from the catalogs, in each language', () =>
     assert.ok(State.fromHash('#seed={name}').notices[0].includes('"{name}"'));
   } finally {
     setTranslator(translator(en));
+  }
+});
+
+test('hashParam reads one raw value before any validation, without notices', () => {
+  let calls = 0;
+  setTranslator(() => { calls += 1; return ''; });
+  try {
+    assert.equal(hashParam('#dataset=mnist&lang=zh-CN&alpha=abc', 'lang'), 'zh-CN');
+    assert.equal(hashParam('lang=en&lang=zh%2DCN', 'lang'), 'zh-CN', 'the last one wins, decoded');
+    assert.equal(hashParam('#%E0%A4%A=1&alpha=abc', 'lang'), null);
+    assert.equal(hashParam('', 'lang'), null);
+    assert.equal(calls, 0, 'no notice text is built');
+  } finally {
+    setTranslator(translator(catalog('en')));
   }
 });
