@@ -18,8 +18,41 @@ pub struct Evaluation {
     pub test_accuracy: f64,
     /// Misclassified test examples.
     pub test_errors: usize,
-    /// Mean cross-entropy on the test set.
+    /// Mean cross-entropy on the test set: Hinton's hard-label term `CE(y, s)`.
     pub test_loss: f64,
+    /// Hinton's soft term on the test set, `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))` averaged over
+    /// the examples, at the run's τ of this step (runs with a teacher only; see [`soft_term`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft_loss: Option<f64>,
+    /// α and τ of the run at this step (runs with a teacher only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// See `alpha`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tau: Option<f64>,
+}
+
+/// Hinton's soft term `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))`, averaged over the rows of
+/// `student` and `teacher` (both `[n, 10]` row-major), in f64.
+pub fn soft_term(student: &[f32], teacher: &[f32], tau: f64) -> f64 {
+    let log_softmax = |row: &[f32]| -> Vec<f64> {
+        let z: Vec<f64> = row.iter().map(|&v| v as f64 / tau).collect();
+        let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let lse = z.iter().map(|&v| (v - max).exp()).sum::<f64>().ln() + max;
+        z.iter().map(|&v| v - lse).collect()
+    };
+    let mut total = 0.0;
+    let mut n = 0usize;
+    for (s, t) in student.chunks_exact(10).zip(teacher.chunks_exact(10)) {
+        let (ls, lt) = (log_softmax(s), log_softmax(t));
+        total += lt
+            .iter()
+            .zip(&ls)
+            .map(|(&a, &b)| a.exp() * (a - b))
+            .sum::<f64>();
+        n += 1;
+    }
+    tau * tau * total / n.max(1) as f64
 }
 
 /// Accuracy, error count and mean cross-entropy of `logits` (`[n, 10]` row-major) against
@@ -46,6 +79,9 @@ pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation
         test_accuracy: 1.0 - errors as f64 / n as f64,
         test_errors: errors,
         test_loss: loss / n as f64,
+        soft_loss: None,
+        alpha: None,
+        tau: None,
     }
 }
 

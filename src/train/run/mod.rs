@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::data_free::{data_free_loss, noise};
 use super::loss::{step_loss, Batch, StepLoss};
 use super::Student;
-use super::{evaluate_logits, predict_with, Evaluation, Method, TrainConfig};
+use super::{evaluate_logits, predict_with, soft_term, Evaluation, Method, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
@@ -384,7 +384,14 @@ impl Run {
     /// Test-set accuracy, errors and loss of the current weights.
     pub async fn evaluate(&self) -> Result<Evaluation> {
         let logits = self.predict_images(&self.data.test.images).await?;
-        Ok(evaluate_logits(self.step, &logits, &self.data.test.labels))
+        let mut e = evaluate_logits(self.step, &logits, &self.data.test.labels);
+        if let Some(teacher) = self.teachers.first() {
+            let tau = self.config.tau_at(self.step, self.total_steps) as f64;
+            e.soft_loss = Some(soft_term(&logits, &teacher.test, tau));
+            e.tau = Some(tau);
+            e.alpha = Some(self.config.alpha_at(self.step, self.total_steps) as f64);
+        }
+        Ok(e)
     }
 
     /// The current weights as an integer network of `bits` bits (post-training quantization,
