@@ -8,12 +8,12 @@ WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm/distill_lab.wasm
 CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
 PORT ?= 8080
 
-.PHONY: all serve test test-native test-e2e wasm tools lint bench bench-quick device-kit teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
+.PHONY: all serve test test-native test-e2e wasm tools build-deps system-deps lint bench bench-quick device-kit teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
 
 all: wasm
 
 ## Pinned tools: the wasm32 target, wasm-bindgen-cli $(WASM_BINDGEN_VERSION), npm packages from the lock file.
-tools: $(WASM_BINDGEN) node_modules/.package-lock.json
+tools: build-deps $(WASM_BINDGEN) node_modules/.package-lock.json
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 $(WASM_BINDGEN):
@@ -42,12 +42,20 @@ wasm: tools
 serve: wasm
 	node tools/serve.mjs --port $(PORT)
 
+## What building (a C linker) and the tests (also chromium, lavapipe, python3) need from the system: installed through
+## apt-get as root, else the exact command is printed (tools/system-deps.sh).
+build-deps:
+	bash tools/system-deps.sh build
+
+system-deps:
+	bash tools/system-deps.sh test
+
 test: test-native wasm test-e2e
 
-test-native:
+test-native: system-deps
 	cargo test --all-targets --no-fail-fast
 
-test-e2e: tools
+test-e2e: tools system-deps
 	node --test --test-concurrency=1 tests/e2e/
 
 lint: tools
