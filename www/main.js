@@ -1,6 +1,6 @@
 // Wires the State, the views and the worker. No training happens on this thread.
 
-import { State } from './state.js';
+import { State, hashParam } from './state.js';
 import { createControls } from './views/controls.js';
 import { createStatus } from './views/status.js';
 import { createCharts } from './views/chart.js';
@@ -17,12 +17,20 @@ import { createGeneratedGrid } from './views/generated.js';
 import { createLayerMap } from './views/layermap.js';
 import { createExperiments } from './views/experiments.js';
 import { createMissing } from './views/missing.js';
-import { canvasBlob } from './views/canvas.js';
-import { downloadBlob } from './download.js';
+import { wirePngButtons } from './views/png.js';
+import { t, num, setLang, pickLang } from './i18n.js';
+import { createLessons } from './lessons/lessons.js';
+import { createLessonContext } from './lessons/context.js';
+import { createFormula } from './views/formula.js';
+import { createLangSwitch } from './views/lang.js';
+import { isLessonHash, lessonHash } from './lessons/route.js';
 
-const DATASET_NAMES = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
-
+// The catalogs come first: the State's notices and every view below render text from them.
+await setLang(pickLang(hashParam(location.hash, 'lang'), navigator.languages || []));
 const { state, notices } = State.fromHash(location.hash);
+// A visitor without a link lands on the first lesson; a link with settings opens the lab.
+if (isLessonHash(location.hash) && state.get('lesson') === 0) state.set('lesson', 1);
+const datasetName = (d) => t(`dataset.${d}`);
 const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
@@ -45,6 +53,10 @@ let trainSize = 60000;
 let runId = 0; // tags the messages of the current run
 let runEpochs = 1;
 let viewValues = null; // the view settings last applied, to tell what changed
+let runSnapshot = null; // the settings and link the current run started with (for its exports)
+let pausing = false; // a pause was asked for and the current chunk is still running
+let classNames = []; // the loaded dataset's class names, in the page's language
+let lessonShown = null; // the lesson on screen (0 = the lab; null before the first)
 
 const ask = createAsk(() => worker);
 const onError = (text) => status.notice(text, 'error');
@@ -54,7 +66,8 @@ const why = createWhy({ state, ask, onError });
 const race = createRace({
   ask,
   onError,
-  describe: () => ({ link: location.href, settings: { ...state.values }, dataset: loadedDataset, backend: backendFlag }),
+  // The exports describe the run as it was started, not the form as it is when the button is pressed.
+  describe: () => runSnapshot ?? { link: location.href, settings: { ...state.values }, dataset: loadedDataset, backend: backendFlag },
 });
 const chains = createChains({
   state,
@@ -64,17 +77,36 @@ const chains = createChains({
 });
 const VIEW_KEYS = ['vtau', 'scale', 'diag', 'ex'];
 createMethodInfo(document.getElementById('controls'), state);
+const formula = createFormula(document.getElementById('formula'));
+createLangSwitch(document.getElementById('lang-switch'), state, () => {
+  writeHash();
+  location.reload();
+});
+const lessonCtx = createLessonContext({
+  state,
+  ask,
+  post: (msg) => worker.postMessage(msg),
+  why,
+  start,
+  isReady: () => canStart && pageState !== 'running' && pageState !== 'paused' && pageState !== 'loading',
+  labels: () => classNames,
+  show: (views) => {
+    for (const panel of document.querySelectorAll('[data-view]')) if (views.includes(panel.dataset.view)) panel.hidden = false;
+  },
+});
+const lessons = createLessons({ state, ctx: lessonCtx.ctx, onOpenLab: () => state.set('lesson', 0) });
 
 const controls = createControls(document.getElementById('controls'), state, {
   onNotice: (text) => status.notice(text),
   onStart: start,
   onPause: () => {
     worker.postMessage({ command: 'pause' });
-    status.setText('Pausing after the current chunk…');
+    pausing = true;
+    status.setText(t('status.pausing'));
   },
   onResume: () => {
     worker.postMessage({ command: 'resume' });
-    setPageState('running', 'Training…');
+    setPageState('running', t('status.resumed'));
   },
   onReset: reset,
   onCopy: copyLink,
@@ -82,13 +114,29 @@ const controls = createControls(document.getElementById('controls'), state, {
 
 function setPageState(next, text) {
   pageState = next;
+  if (next !== 'running') pausing = false;
   status.setState(next, text);
   controls.setMode(next, canStart);
+  lessonCtx.onReady();
+  lessons.onReady();
 }
 
+/** The badge's reason, from the catalogs when the worker names it. */
+const backendReason = (msg) => (msg.why ? t(`backend.why.${msg.why}`, { detail: msg.detail || '' }) : msg.reason);
+
+/** A lesson's link is just its number (and the language); the lab's link reproduces every setting. */
 function writeHash() {
-  const hash = state.toHash();
+  const hash = state.get('lesson') > 0 ? lessonHash(state) : state.toHash();
   if (location.hash !== hash) history.replaceState(null, '', hash);
+}
+
+/** Opens the lesson the State names, or the full lab. */
+function applyMode() {
+  const n = state.get('lesson');
+  if (n === lessonShown) return;
+  lessonShown = n; // first: opening a lesson may set settings, which comes back here
+  if (n > 0) lessons.open(n);
+  else lessons.close();
 }
 
 /** Steps the current settings will take: the x range of the charts before a run reports its own. */
@@ -108,23 +156,13 @@ function clearRun() {
   status.clearProgress();
   results.clearFinal();
   race.clear();
+  formula.clear(state.get('method'));
 }
 
 async function showCard(dataset) {
-  try {
-    const response = await fetch(`./models/${dataset}-teacher.json`);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const card = await response.json();
-    if (state.get('dataset') === dataset) {
-      results.showCard(card);
-      layermap.setTeacher(card.architecture);
-    }
-  } catch (e) {
-    if (state.get('dataset') === dataset) {
-      results.showCard(null);
-      status.notice(`teacher model card for ${DATASET_NAMES[dataset]} not available (${e.message})`);
-    }
-  }
+  const card = await results.loadCard(dataset, () => state.get('dataset') === dataset,
+    (message) => status.notice(t('page.noCard', { name: datasetName(dataset), message })));
+  if (card) layermap.setTeacher(card.architecture);
 }
 
 function load() {
@@ -138,7 +176,7 @@ function load() {
   chains.clear();
   charts.setTeacher(null);
   status.resetBars(['data', 'teacher']);
-  setPageState('loading', `Loading ${DATASET_NAMES[dataset]}…`);
+  setPageState('loading', t('status.loadingDataset', { name: datasetName(dataset) }));
   worker.postMessage({ command: 'load', dataset });
   showCard(dataset);
 }
@@ -147,14 +185,14 @@ function boot() {
   if (worker) worker.terminate();
   ask.dropAll('the worker was restarted');
   status.resetBars(['wasm', 'data', 'teacher']);
-  status.setBackend('…', 'starting the worker…');
+  status.setBackend('…', t('backend.starting'));
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (event) => onStatus(event.data);
   worker.onerror = (event) => {
     event.preventDefault();
-    fail(`the worker failed: ${event.message || 'could not start it (see the console)'}`);
+    fail(t('error.worker', { message: event.message || t('error.workerStart') }));
   };
-  worker.onmessageerror = () => fail('a message from the worker could not be read');
+  worker.onmessageerror = () => fail(t('error.workerMessage'));
   worker.postMessage({ command: 'init', preferGpu: backendFlag !== 'cpu' });
   load();
 }
@@ -163,7 +201,8 @@ function fail(message) {
   if (loadPending) canStart = false;
   loadPending = false;
   status.notice(message, 'error');
-  setPageState('error', `Error: ${message}`);
+  setPageState('error', t('status.error', { message }));
+  lessonCtx.onFail(message);
 }
 
 const RUN_MESSAGES = new Set(['progress', 'generated', 'layermap', 'eval', 'paused', 'done']);
@@ -173,6 +212,7 @@ function onStatus(msg) {
   if (RUN_MESSAGES.has(msg.status) && (msg.runId !== runId || (pageState !== 'running' && pageState !== 'paused'))) {
     return;
   }
+  if (RUN_MESSAGES.has(msg.status)) lessonCtx.onRun(msg);
   switch (msg.status) {
     case 'loading':
       // The wasm, the data and the teacher download at the same time; 'backend' ends the wasm's bar.
@@ -180,10 +220,10 @@ function onStatus(msg) {
       break;
     case 'backend':
       status.finishBar('wasm');
-      status.setBackend(msg.backend, msg.reason);
+      status.setBackend(msg.backend, backendReason(msg));
       break;
     case 'ready': {
-      status.setBackend(msg.backend, msg.reason);
+      status.setBackend(msg.backend, backendReason(msg));
       if (msg.readyAt) document.body.dataset.readyAt = String(msg.readyAt);
       // The worker confirms a Reset with 'ready'; a run started since then must not be disturbed.
       if (!loadPending && (pageState === 'running' || pageState === 'paused')) break;
@@ -191,7 +231,8 @@ function onStatus(msg) {
       canStart = true;
       const fresh = loadPending;
       loadPending = false;
-      const names = msg.dataset?.classNames || [];
+      const names = (msg.dataset?.classNames || []).map((n, i) => t(`classes.${loadedDataset}.${i}`) || n);
+      classNames = names;
       if (fresh) {
         explorer.onReady(names);
         dark.onReady(names);
@@ -207,9 +248,10 @@ function onStatus(msg) {
       const d = msg.dataset;
       if (d && d.train > 0) trainSize = d.train;
       if (pageState !== 'running' && pageState !== 'paused') charts.setTotalSteps(expectedSteps());
-      const size = d && d.train ? ` (${d.train.toLocaleString('en-US')} train / ${d.test.toLocaleString('en-US')} test)` : '';
-      setPageState('ready', `Ready: ${DATASET_NAMES[loadedDataset] || loadedDataset}${size}, teacher ` +
-        `${formatAccuracy(teacherAccuracy)}. Press Start.`);
+      setPageState('ready', t('status.ready', {
+        name: datasetName(loadedDataset), train: num(d?.train ?? 0), test: num(d?.test ?? 0),
+        accuracy: formatAccuracy(teacherAccuracy),
+      }));
       break;
     }
     case 'progress': {
@@ -224,8 +266,8 @@ function onStatus(msg) {
         lastLoss: losses.length ? losses[losses.length - 1] : undefined,
         stepsPerSec: msg.stepsPerSec,
       });
-      if (pageState === 'running' && !/^Pausing/.test(document.getElementById('status').textContent)) {
-        status.setText(`Training: step ${msg.step} of ${msg.totalSteps}`);
+      if (pageState === 'running' && !pausing) {
+        status.setText(t('status.training', { step: num(msg.step), total: num(msg.totalSteps) }));
       }
       break;
     }
@@ -240,16 +282,20 @@ function onStatus(msg) {
       document.body.dataset.testAccuracy = String(msg.testAccuracy);
       charts.addEval(msg.step, msg.testAccuracy, msg.baseline ? msg.baseline.testAccuracy : null);
       race.addEval(msg);
+      formula.show(msg);
       break;
     case 'answer':
       ask.settle(msg);
       break;
     case 'chain':
-      chains.onMessage(msg);
+      if (!lessonCtx.onChain(msg)) chains.onMessage(msg);
       break;
     case 'paused': {
-      const text = msg.reason && msg.reason !== 'paused' ? `Paused: ${msg.reason}` : 'Paused. Press Resume.';
-      if (msg.reason && msg.reason !== 'paused') status.notice(msg.reason, 'error');
+      const text = msg.reason && msg.reason !== 'paused' ? t('status.pausedWhy', { reason: msg.reason }) : t('status.paused');
+      if (msg.reason && msg.reason !== 'paused') {
+        status.notice(msg.reason, 'error');
+        lessonCtx.onFail(msg.reason);
+      }
       setPageState('paused', text);
       break;
     }
@@ -260,8 +306,7 @@ function onStatus(msg) {
       missing.show(msg.students);
       explorer.refresh();
       why.refresh();
-      setPageState('done', `Done: ${formatAccuracy(msg.testAccuracy)} test accuracy ` +
-        `(${msg.testErrors} errors of 10,000).`);
+      setPageState('done', t('status.done', { accuracy: formatAccuracy(msg.testAccuracy), errors: num(msg.testErrors) }));
       break;
     case 'error':
       fail(msg.message);
@@ -274,9 +319,14 @@ function onStatus(msg) {
 function start() {
   if (!canStart) return;
   clearRun();
-  setPageState('running', 'Starting…');
+  setPageState('running', t('status.starting'));
   runId += 1;
   const config = state.toConfig();
+  writeHash();
+  runSnapshot = {
+    link: state.get('lesson') > 0 ? location.origin + location.pathname + state.toHash() : location.href,
+    settings: structuredClone(state.values), dataset: loadedDataset, backend: backendFlag,
+  };
   runEpochs = config.epochs;
   worker.postMessage({ command: 'start', config, runId });
 }
@@ -286,16 +336,17 @@ function reset() {
   worker.postMessage({ command: 'reset' });
   clearRun();
   charts.flush();
-  setPageState('ready', 'Reset. Press Start.');
+  setPageState('ready', t('status.reset'));
+  lessonCtx.onFail(t('status.reset'));
 }
 
 async function copyLink() {
   writeHash();
   try {
     await navigator.clipboard.writeText(location.href);
-    status.notice('link copied: it reproduces this run');
+    status.notice(t('page.copied'));
   } catch {
-    status.notice('could not copy: the link in the address bar reproduces this run');
+    status.notice(t('page.notCopied'));
   }
 }
 
@@ -312,6 +363,7 @@ function applyViews() {
 /** Applies a settings change, from the form or the address bar. */
 function onStateChange() {
   writeHash();
+  applyMode();
   applyViews();
   if (pageState === 'ready') charts.setTotalSteps(expectedSteps());
   if (state.get('backend') !== backendFlag) {
@@ -324,25 +376,19 @@ function onStateChange() {
 
 state.subscribe(onStateChange);
 window.addEventListener('hashchange', () => {
-  for (const text of state.applyHash(location.hash)) status.notice(text);
+  const fresh = state.applyHash(location.hash);
+  if (isLessonHash(location.hash) && state.get('lesson') === 0) state.set('lesson', 1);
+  for (const text of fresh) status.notice(text);
   controls.render();
+  controls.openMoreIfSet();
 });
 
-const pngSources = () => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(),
-  chain: chains.canvas(), discriminator: discriminator.canvas(), generated: generated.canvas(), ...race.canvases() });
-for (const button of document.querySelectorAll('button.png')) {
-  const name = button.dataset.png;
-  button.setAttribute('aria-label', `download the ${name} chart as PNG`);
-  button.addEventListener('click', async () => {
-    try {
-      downloadBlob(await canvasBlob(pngSources()[name]), `distill-lab-${name}.png`);
-    } catch (e) {
-      onError(`PNG: ${e.message}`);
-    }
-  });
-}
+wirePngButtons(() => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark.canvas(), gradient: why.canvas(),
+  chain: chains.canvas(), discriminator: discriminator.canvas(), generated: generated.canvas(), ...race.canvases() }), onError);
 
+controls.openMoreIfSet();
 for (const text of notices) status.notice(text);
 applyViews();
+applyMode();
 writeHash();
 boot();

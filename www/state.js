@@ -78,6 +78,9 @@ export const SCHEMA = Object.freeze({
   scale: { type: 'enum', values: ['linear', 'log'], default: 'linear', label: 'setting.scale' },
   diag: { type: 'enum', values: ['hide', 'show'], default: 'hide', label: 'setting.diag' },
   ex: { type: 'int', min: 0, max: 9999, default: 0, label: 'setting.ex' },
+  // The page's language (i18n.js; auto = the browser's) and the lesson on screen (lessons/; 0 = the full lab).
+  lang: { type: 'enum', values: ['auto', 'en', 'zh-cn'], default: 'auto', label: 'setting.lang', optional: true },
+  lesson: { type: 'int', min: 0, max: 7, default: 0, label: 'setting.lesson', optional: true },
 });
 
 /** Keys in the order they are written to the hash. */
@@ -276,6 +279,17 @@ export class State {
       parts.push(`${key}=${encodeURIComponent(format(key, value)).replace(/%2C/g, ',').replace(/%3A/g, ':')}`);
     }
     return '#' + parts.join('&');
+  }
+
+  /** The visitor's answer to lesson n's question (kept for the page's life, not in the link), or undefined. */
+  answer(n) {
+    return this.answers?.[n];
+  }
+
+  /** Records the answer to lesson n's question. */
+  setAnswer(n, value) {
+    this.answers = { ...this.answers, [n]: String(value) };
+    this.emit();
   }
 
   get(key) {

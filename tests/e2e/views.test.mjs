@@ -129,6 +129,14 @@ test('teaching views on MNIST: explorer, matrix = CLI, why τ², race, confusion
   const mismatches = native2.report.predictions.filter((p, i) => p !== d.report.predictions[i]).length;
   assert.equal(mismatches, 0, 'the exported weights predict natively what the page predicted');
   assert.equal(native2.report.testErrors, d.report.testErrors);
+
+  // The export describes the run as started: a setting changed after it (the form unlocks) does not leak in.
+  await page.fill('#in-tau', String(results.settings.tau + 3));
+  await page.press('#in-tau', 'Enter');
+  await page.waitForFunction((t) => new RegExp(`tau=${t}(&|$)`).test(location.hash), results.settings.tau + 3);
+  const again = JSON.parse(await readFile(await download(page, '#export-json', 'results-again.json'), 'utf8'));
+  assert.equal(again.settings.tau, results.settings.tau, 'the exported settings are the run\'s');
+  assert.equal(again.link, results.link, 'the exported link is the run\'s');
   assertClean(assert, lab);
 });
 

@@ -1,6 +1,8 @@
 // Two live uPlot charts: training loss per step, and test accuracy per evaluation, for the distilled student and its
 // hard-label twin (the race), with the teacher as a reference.
 
+import { t } from '../i18n.js';
+
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 
 const COLORS = { loss: '#56b4e9', smooth: '#0072b2', baseline: '#d55e00', student: '#0072b2', teacher: '#e69f00' };
@@ -25,12 +27,12 @@ export function createCharts(lossBox, accBox) {
       width: widthOf(lossBox),
       height: HEIGHT,
       scales: { x: { time: false } },
-      axes: [{ label: 'step' }, { label: 'loss', size: 60 }],
+      axes: [{ label: t('chart.step') }, { label: t('chart.loss'), size: 60 }],
       series: [
-        { label: 'step' },
-        { label: 'distilled (KD loss)', stroke: COLORS.loss, width: 1, points: { show: false } },
-        { label: 'distilled, smoothed', stroke: COLORS.smooth, width: 2, points: { show: false } },
-        { label: 'hard labels (CE), smoothed', stroke: COLORS.baseline, width: 2, dash: [4, 3], points: { show: false } },
+        { label: t('chart.step') },
+        { label: t('chart.kdLoss'), stroke: COLORS.loss, width: 1, points: { show: false } },
+        { label: t('chart.kdSmoothed'), stroke: COLORS.smooth, width: 2, points: { show: false } },
+        { label: t('chart.ceSmoothed'), stroke: COLORS.baseline, width: 2, dash: [4, 3], points: { show: false } },
       ],
       cursor: { drag: { x: true, y: false } },
     },
@@ -46,12 +48,12 @@ export function createCharts(lossBox, accBox) {
         x: { time: false },
         y: { range: (u, min, max) => [Math.max(0, Math.floor((min ?? 90) - 2)), 100] },
       },
-      axes: [{ label: 'step' }, { label: 'test accuracy (%)', size: 72, values: pct }],
+      axes: [{ label: t('chart.step') }, { label: t('chart.accuracy'), size: 72, values: pct }],
       series: [
-        { label: 'step' },
-        { label: 'distilled', stroke: COLORS.student, width: 2, spanGaps: true, points: { show: true, size: 6 } },
-        { label: 'hard labels', stroke: COLORS.baseline, width: 2, dash: [4, 3], spanGaps: true, points: { show: true, size: 5 } },
-        { label: 'teacher', stroke: COLORS.teacher, width: 2, dash: [8, 5], points: { show: false } },
+        { label: t('chart.step') },
+        { label: t('chart.distilled'), stroke: COLORS.student, width: 2, spanGaps: true, points: { show: true, size: 6 } },
+        { label: t('chart.hard'), stroke: COLORS.baseline, width: 2, dash: [4, 3], spanGaps: true, points: { show: true, size: 5 } },
+        { label: t('chart.teacher'), stroke: COLORS.teacher, width: 2, dash: [8, 5], points: { show: false } },
       ],
     },
     [[], [], [], []],

@@ -1,6 +1,7 @@
 // The settings form and the Start / Pause / Reset buttons. Reads and writes only through the State.
 
-import { KEYS, format } from '../state.js';
+import { KEYS, SCHEMA, format } from '../state.js';
+import { t } from '../i18n.js';
 
 /**
  * @param {HTMLFormElement} form
@@ -59,13 +60,20 @@ export function createControls(form, state, handlers) {
     paused = pageState === 'paused';
     buttons.start.disabled = !canStart || busy || pageState === 'loading';
     buttons.pause.disabled = !busy;
-    buttons.pause.textContent = paused ? 'Resume' : 'Pause';
+    buttons.pause.textContent = t(paused ? 'controls.resume' : 'controls.pause');
     buttons.pause.setAttribute('aria-pressed', String(paused));
     buttons.reset.disabled = !(busy || pageState === 'done' || (pageState === 'error' && canStart));
     // Settings are locked while a run exists; the dataset too, since changing it reloads everything.
     for (const el of Object.values(inputs)) el.disabled = busy || pageState === 'loading';
   }
 
+  /** Opens "More settings" when the State sets one of them away from its default (e.g. from a link). */
+  function openMoreIfSet() {
+    const more = form.querySelector('#more-settings');
+    const keys = [...more.querySelectorAll('[name]')].map((el) => el.name).filter((k) => SCHEMA[k]);
+    if (keys.some((k) => format(k, state.get(k)) !== format(k, SCHEMA[k].default))) more.open = true;
+  }
+
   render();
-  return { render, setMode };
+  return { render, setMode, openMoreIfSet };
 }

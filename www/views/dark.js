@@ -1,6 +1,8 @@
 // The dark-knowledge matrix: the teacher's mean soft label per true class at the explorer's τ, the most alike
 // pairs, and, for a hovered or focused cell, the images of class i the teacher finds most like class j.
 
+import { t } from '../i18n.js';
+
 import { createHeatmap } from './heatmap.js';
 import { digitCanvas } from './canvas.js';
 import { downloadCSV } from '../download.js';
@@ -17,8 +19,8 @@ export function createDark({ state, ask, onError }) {
   const imageCache = new Map();
 
   const heatmap = createHeatmap($('dark-matrix'), {
-    rowTitle: 'true class', colTitle: 'teacher’s probability of class →', format: (v) => v.toFixed(3),
-    label: 'dark-knowledge matrix', onCell: showCell,
+    rowTitle: t('dark.rowTitle'), colTitle: t('dark.colTitle'), format: (v) => v.toFixed(3),
+    label: t('dark.label'), onCell: showCell,
   });
   const diag = $('in-diag');
   diag.addEventListener('change', () => state.set('diag', diag.checked ? 'show' : 'hide'));
@@ -38,7 +40,7 @@ export function createDark({ state, ask, onError }) {
       return;
     }
     const { row, col, value } = cell;
-    $('dark-cell').textContent = `true ${labels[row]} → ${labels[col]}: ${(value * 100).toFixed(2)}% on average at τ = ${sim.tau.toFixed(2)}`;
+    $('dark-cell').textContent = t('dark.cellText', { row: labels[row], col: labels[col], p: (value * 100).toFixed(2), tau: sim.tau.toFixed(2) });
     const ids = sim.examples[row * 10 + col] || [];
     const key = ids.join(',');
     try {
@@ -46,11 +48,11 @@ export function createDark({ state, ask, onError }) {
       const { pixels } = imageCache.get(key);
       box.replaceChildren(...ids.map((id, k) => {
         const c = digitCanvas(pixels, k * 784);
-        c.title = `test image #${id}`;
+        c.title = t('dark.example', { index: id });
         return c;
       }));
     } catch (e) {
-      onError(`matrix examples: ${e.message}`);
+      onError(t('dark.examplesFailed', { message: e.message }));
     }
   }
 
@@ -71,7 +73,7 @@ export function createDark({ state, ask, onError }) {
         return li;
       }));
     } catch (e) {
-      onError(`dark-knowledge matrix: ${e.message}`);
+      onError(t('dark.failed', { message: e.message }));
     }
   }
 

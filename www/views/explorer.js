@@ -1,6 +1,8 @@
 // The temperature explorer: a gallery of test images and a drawing pad; the teacher's (and the students')
 // softened distribution at τ as bars, and the entropy-vs-τ curve with the current τ marked.
 
+import { t } from '../i18n.js';
+
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { createBars } from './bars.js';
 import { createPad } from './pad.js';
@@ -9,7 +11,6 @@ import { softmaxTau, entropyBits, tauFromSlider, sliderFromTau } from '../softma
 
 const $ = (id) => document.getElementById(id);
 const CURVE_TAUS = Array.from({ length: 61 }, (_, i) => tauFromSlider(i / 60));
-const NAMES = { distilled: 'distilled', baseline: 'hard-label' };
 
 /** @param {{state, ask, onError: (text: string) => void}} deps */
 export function createExplorer({ state, ask, onError }) {
@@ -24,11 +25,11 @@ export function createExplorer({ state, ask, onError }) {
   const entropyPlot = new uPlot({
     width: widthOf($('entropy-plot')), height: 180,
     scales: { x: { time: false, distr: 3, range: () => [0.5, 20] }, y: { range: () => [0, Math.log2(10) + 0.1] } },
-    axes: [{ label: 'τ' }, { label: 'bits', size: 50 }],
+    axes: [{ label: 'τ' }, { label: t('explorer.bits'), size: 50 }],
     series: [{ label: 'τ' },
-      { label: 'teacher', stroke: SERIES.teacher, width: 2, points: { show: false } },
-      { label: 'distilled', stroke: SERIES.distilled, width: 2, points: { show: false } },
-      { label: 'current τ', stroke: '#1d2330', width: 0, points: { show: true, size: 9, fill: '#1d2330' } }],
+      { label: t('explorer.teacher'), stroke: SERIES.teacher, width: 2, points: { show: false } },
+      { label: t('explorer.distilled'), stroke: SERIES.distilled, width: 2, points: { show: false } },
+      { label: t('explorer.currentTau'), stroke: '#1d2330', width: 0, points: { show: true, size: 9, fill: '#1d2330' } }],
   }, [[], [], [], []], $('entropy-plot'));
   new ResizeObserver(() => entropyPlot.setSize({ width: widthOf($('entropy-plot')), height: 180 })).observe($('entropy-plot'));
 
@@ -47,14 +48,16 @@ export function createExplorer({ state, ask, onError }) {
     entropyPlot.setData([xs, ent(current.teacher), d ? ent(d) : xs.map(() => null),
       xs.map((t) => (t === tau ? entropyBits(series.teacher) : null))]);
     const top = series.teacher.indexOf(Math.max(...series.teacher));
-    const what = current.kind === 'draw' ? 'your drawing' : `test image #${current.index} (label: ${labels[current.label]})`;
+    const what = current.kind === 'draw' ? t('explorer.drawing')
+      : t('explorer.testImage', { index: current.index, label: labels[current.label] });
     const students = ['distilled', 'baseline'].filter((k) => current.students?.[k]).map((k) => {
       const p = softmaxTau(current.students[k], 1);
-      return `${NAMES[k]} says ${labels[p.indexOf(Math.max(...p))]}`;
+      return t(`explorer.says.${k}`, { label: labels[p.indexOf(Math.max(...p))] });
     });
-    $('inspect-caption').textContent = `${what}: the teacher says ${labels[top]} ` +
-      `(${(series.teacher[top] * 100).toFixed(1)}% at τ = ${tau.toFixed(2)}, entropy ${entropyBits(series.teacher).toFixed(2)} bits)` +
-      (students.length ? `; ${students.join(', ')}` : '');
+    $('inspect-caption').textContent = t('explorer.caption', {
+      what, label: labels[top], p: (series.teacher[top] * 100).toFixed(1), tau: tau.toFixed(2),
+      entropy: entropyBits(series.teacher).toFixed(2),
+    }) + (students.length ? t('explorer.studentsSay', { list: students.join(t('lesson.listSep')) }) : '');
   }
 
   function show(answer, extra) {
@@ -87,7 +90,7 @@ export function createExplorer({ state, ask, onError }) {
 
   async function buildGallery() {
     const g = await ask('gallery', { k: 6 });
-    const groups = [['One per class', g.perClass], ['Most confident', g.confident], ['Most ambiguous', g.ambiguous]];
+    const groups = [[t('explorer.perClass'), g.perClass], [t('explorer.confident'), g.confident], [t('explorer.ambiguous'), g.ambiguous]];
     const all = groups.flatMap(([, ids]) => ids);
     const { pixels, labels: ys } = await ask('images', { indices: all });
     const box = $('gallery');
@@ -103,7 +106,7 @@ export function createExplorer({ state, ask, onError }) {
         b.type = 'button';
         b.className = 'thumb';
         b.dataset.index = String(id);
-        b.setAttribute('aria-label', `test image #${id}, label ${labels[ys[k]]}`);
+        b.setAttribute('aria-label', t('explorer.imageLabel', { index: id, label: labels[ys[k]] }));
         b.title = `#${id}: ${labels[ys[k]]}`;
         b.append(digitCanvas(pixels, k * 784));
         b.addEventListener('click', () => state.set('ex', id));

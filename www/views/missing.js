@@ -2,13 +2,14 @@
 // (or on only the 7s and 8s), then shows how many test images of the missing classes it gets right, before and after
 // raising their bias by the amount that is best on 10,000 held-out training images (never the test set).
 
+import { t, num } from '../i18n.js';
+
 /** The preset: a student that learns the 3s within about a minute of CPU time in the browser. */
 export const MISSING3_PRESET = {
   transfer: 'no3', arch: 'mlp', hidden: '128', method: 'hinton', alpha: '0.5', tau: '20', lr: '0.001', batch: '64',
   epochs: '5', limit: '0', race: 'on', ramp: 'constant', tent: '0', opt: 'adam', sched: 'constant', warmup: '0',
 };
 
-const NAMES = { distilled: 'distilled student', baseline: 'hard-label twin' };
 
 /** @param {HTMLElement} panel @param {import('../state.js').State} state @param {() => void} start */
 export function createMissing(panel, state, start) {
@@ -26,8 +27,8 @@ export function createMissing(panel, state, start) {
     clear() {
       table.replaceChildren();
       summary.textContent = state.get('transfer') === 'all'
-        ? 'The current settings train on every class. Press the button to train without the 3s.'
-        : 'Training without the missing classes; the correction is shown when the run ends.';
+        ? t('missing.idle')
+        : t('missing.training');
       delete panel.dataset.bias;
     },
     /** `students` of the run's final message: each may carry `bias` (from the wasm's biasCorrection). */
@@ -40,7 +41,7 @@ export function createMissing(panel, state, start) {
         const tr = document.createElement('tr');
         tr.dataset.model = which;
         const pct = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)} %`);
-        const cells = [NAMES[which] || which, String(b.before.testErrors), pct(b.before.missingRight),
+        const cells = [t(`missing.names.${which}`), String(b.before.testErrors), pct(b.before.missingRight),
           `+${b.bias.toFixed(1)}`, String(b.after.testErrors), pct(b.after.missingRight)];
         cells.forEach((text, i) => {
           const td = document.createElement(i === 0 ? 'th' : 'td');
@@ -54,11 +55,10 @@ export function createMissing(panel, state, start) {
       if (d) {
         const classes = d.classes.join(', ');
         panel.dataset.bias = d.bias.toFixed(1);
-        summary.textContent = `The student never saw class ${classes}. From the teacher's soft labels on the other ` +
-          `classes it gets ${(100 * d.before.missingRight).toFixed(1)} % of those test images right; raising ` +
-          `${d.classes.length > 1 ? 'their biases' : 'its bias'} by ${d.bias.toFixed(1)} (chosen on ` +
-          `${d.heldOut.toLocaleString('en-US')} held-out training images) makes it ` +
-          `${(100 * d.after.missingRight).toFixed(1)} %.`;
+        summary.textContent = t(d.classes.length > 1 ? 'missing.summaryMany' : 'missing.summaryOne', {
+          classes, before: (100 * d.before.missingRight).toFixed(1), bias: d.bias.toFixed(1),
+          heldOut: num(d.heldOut), after: (100 * d.after.missingRight).toFixed(1),
+        });
       }
     },
   };

@@ -2,12 +2,14 @@
 // quantization-aware KD, the fingerprints that show both students started alike, the confusion matrices, and the
 // exports (JSON, CSV, safetensors).
 
+import { t } from '../i18n.js';
+
 import { createHeatmap } from './heatmap.js';
 import { tableRow } from './table.js';
 import { downloadJSON, downloadCSV, downloadBytes } from '../download.js';
 
 const $ = (id) => document.getElementById(id);
-const ROWS = [['teacher', 'Teacher'], ['distilled', 'Distilled student'], ['baseline', 'Hard-label student']];
+const ROW_KEYS = ['teacher', 'distilled', 'baseline'];
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 
 /** @param {{ask, onError: (text: string) => void, describe: () => object}} deps describe: settings and link of the run */
@@ -18,14 +20,15 @@ export function createRace({ ask, onError, describe }) {
   const cms = {};
   for (const name of ['teacher', 'distilled', 'baseline']) {
     cms[name] = createHeatmap($(`cm-${name}`), {
-      rowTitle: 'true class', colTitle: 'predicted →', format: (v) => String(Math.round(v)), label: `${name} confusion matrix`,
+      rowTitle: t('race.cmRow'), colTitle: t('race.cmCol'), format: (v) => String(Math.round(v)),
+      label: t('race.cmLabel', { name: t(`race.rows.${name}`) }),
     });
   }
 
   function rows() {
     if (!result) return [];
     const out = [['model', 'test_accuracy', 'test_errors', 'agreement_with_teacher', 'mean_kl_teacher_student', 'ece', 'train_seconds']];
-    for (const [key] of ROWS) {
+    for (const key of ROW_KEYS) {
       const r = key === 'teacher' ? result.teacher : result.students[key]?.report;
       if (!r) continue;
       const secs = key === 'teacher' ? null : result.students[key].trainSeconds;
@@ -37,22 +40,22 @@ export function createRace({ ask, onError, describe }) {
   function renderTable() {
     const body = $('race-table').querySelector('tbody');
     body.replaceChildren(...rows().slice(1).map((r) => {
-      const cells = [ROWS.find(([k]) => k === r[0])[1], pct(r[1]), String(r[2]), pct(r[3]), r[4].toFixed(4), r[5].toFixed(4),
-        r[6] == null ? '–' : `${r[6].toFixed(1)} s`];
+      const cells = [t(`race.rows.${r[0]}`), pct(r[1]), String(r[2]), pct(r[3]), r[4].toFixed(4), r[5].toFixed(4),
+        r[6] == null ? '–' : t('race.seconds', { s: r[6].toFixed(1) })];
       return tableRow(r[0], cells);
     }));
   }
 
   /** The integer students after quantization-aware KD (hidden otherwise). */
   function renderInt8() {
-    const int8 = ROWS.filter(([k]) => result?.students?.[k]?.int8).map(([k, name]) => [k, name, result.students[k]]);
+    const int8 = ROW_KEYS.filter((k) => result?.students?.[k]?.int8).map((k) => [k, t(`race.rows.${k}`), result.students[k]]);
     $('int8-wrap').hidden = int8.length === 0;
     $('export-int8').hidden = int8.length === 0;
     $('int8-table').querySelector('tbody').replaceChildren(...int8.map(([key, name, s]) => {
       const q = s.int8;
-      const how = q.quantizationAware ? 'quantization-aware' : 'post-training';
-      return tableRow(key, [`${name}, int${q.bits} (${how})`, pct(q.testAccuracy), String(q.testErrors),
-        pct(s.report.testAccuracy), `${(q.bytes / 1024).toFixed(1)} KB = ${((100 * q.bytes) / q.floatBytes).toFixed(1)}% of float`]);
+      const how = t(q.quantizationAware ? 'race.qat' : 'race.ptq');
+      return tableRow(key, [t('race.int8Name', { name, bits: q.bits, how }), pct(q.testAccuracy), String(q.testErrors),
+        pct(s.report.testAccuracy), t('race.int8Bytes', { kb: (q.bytes / 1024).toFixed(1), share: ((100 * q.bytes) / q.floatBytes).toFixed(1) })]);
     }));
   }
 
@@ -67,7 +70,7 @@ export function createRace({ ask, onError, describe }) {
       const bytes = await ask('exportWeights', { which });
       downloadBytes(bytes, `distill-lab-${which}-student.safetensors`);
     } catch (e) {
-      onError(`export: ${e.message}`);
+      onError(t('race.exportFailed', { message: e.message }));
     }
   }
 
@@ -81,7 +84,7 @@ export function createRace({ ask, onError, describe }) {
       const bytes = await ask('exportInt8', { which: 'distilled', bits });
       downloadBytes(bytes, `distill-lab-distilled-student-int${bits}.safetensors`);
     } catch (e) {
-      onError(`export: ${e.message}`);
+      onError(t('race.exportFailed', { message: e.message }));
     }
   });
 
@@ -89,7 +92,7 @@ export function createRace({ ask, onError, describe }) {
     onReady(classNames) {
       labels = classNames;
       ask('teacherReport').then((r) => cms.teacher.setData(r.confusion, { labels, scale: 'log', hideDiagonal: true }))
-        .catch((e) => onError(`teacher confusion: ${e.message}`));
+        .catch((e) => onError(t('race.teacherCmFailed', { message: e.message })));
     },
     addEval(msg) {
       history.push({ step: msg.step, distilled: msg.testAccuracy, baseline: msg.baseline?.testAccuracy ?? null });
@@ -107,10 +110,9 @@ export function createRace({ ask, onError, describe }) {
       const d = done.students.distilled;
       const b = done.students.baseline;
       $('race-fingerprints').textContent = b
-        ? `Same start, same batches: initial weights ${d.initFingerprint} / ${b.initFingerprint}, ` +
-          `batch order ${d.batchFingerprint} / ${b.batchFingerprint} (distilled / hard-label).` +
-          (d.initFingerprint === b.initFingerprint && d.batchFingerprint === b.batchFingerprint ? ' Identical ✓' : ' DIFFERENT')
-        : `Initial weights ${d.initFingerprint}, batch order ${d.batchFingerprint}.`;
+        ? t('race.fingerprints', { i1: d.initFingerprint, i2: b.initFingerprint, b1: d.batchFingerprint, b2: b.batchFingerprint }) +
+          t(d.initFingerprint === b.initFingerprint && d.batchFingerprint === b.batchFingerprint ? 'race.identical' : 'race.different')
+        : t('race.fingerprint', { i: d.initFingerprint, b: d.batchFingerprint });
       setExports(true);
     },
     clear() {

@@ -1,5 +1,7 @@
 // Result panel: the student's final numbers and the teacher's model card. Text only.
 
+import { t, num } from '../i18n.js';
+
 const $ = (id) => document.getElementById(id);
 
 /** @param {number} accuracy 0..1 → "97.85%" */
@@ -9,8 +11,8 @@ export function formatAccuracy(accuracy) {
 
 function formatSeconds(s) {
   if (!Number.isFinite(s)) return '–';
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s < 60) return t('time.seconds', { s: s.toFixed(1) });
+  return t('time.minutes', { m: Math.floor(s / 60), s: Math.round(s % 60) });
 }
 
 function setText(id, text) {
@@ -34,7 +36,7 @@ export function createResults() {
     /** The accuracy the wasm computed from the teacher's test logits. */
     showTeacherMeasured(teacher) {
       setText('teacher-accuracy', formatAccuracy(teacher.testAccuracy));
-      setText('teacher-errors', `${teacher.testErrors} of 10,000`);
+      setText('teacher-errors', t('results.errorsOf', { errors: teacher.testErrors, total: num(10000) }));
     },
 
     /**
@@ -46,22 +48,42 @@ export function createResults() {
       if (!card) {
         setText('teacher-arch', '–');
         setText('teacher-params', '–');
-        setText('teacher-note', 'model card not available');
+        setText('teacher-note', t('results.noCard'));
         return;
       }
       setText('teacher-arch', String(card.architecture ?? '–'));
-      setText('teacher-params', Number.isFinite(card.parameters) ? card.parameters.toLocaleString('en-US') : '–');
+      setText('teacher-params', Number.isFinite(card.parameters) ? num(card.parameters) : '–');
       const parts = [];
-      if (card.description) parts.push(String(card.description));
+      if (card.description) parts.push(t('results.cardDescription', { architecture: card.architecture ?? '–' }));
       if (Number.isFinite(card.test_accuracy)) {
         // The card may give a fraction (0.9812) or a percentage (98.12).
         const a = card.test_accuracy > 1 ? card.test_accuracy / 100 : card.test_accuracy;
-        parts.push(`card: ${formatAccuracy(a)} test accuracy`);
+        parts.push(t('results.cardAccuracy', { accuracy: formatAccuracy(a) }));
       }
-      if (Number.isFinite(card.train_seconds)) parts.push(`trained in ${formatSeconds(card.train_seconds)}`);
-      if (card.seed !== undefined) parts.push(`seed ${card.seed}`);
-      if (card.command) parts.push(`command: ${card.command}`);
+      if (Number.isFinite(card.train_seconds)) parts.push(t('results.cardTrained', { time: formatSeconds(card.train_seconds) }));
+      if (card.seed !== undefined) parts.push(t('results.cardSeed', { seed: card.seed }));
+      if (card.command) parts.push(t('results.cardCommand', { command: card.command }));
       setText('teacher-note', parts.join(' · '));
+    },
+
+    /**
+     * Fetches and shows the teacher's model card; `isCurrent()` false drops a late answer for another dataset.
+     * @returns {Promise<object|null>} the card, or null (then `onMissing(message)` was told why)
+     */
+    async loadCard(dataset, isCurrent, onMissing) {
+      try {
+        const response = await fetch(`./models/${dataset}-teacher.json`);
+        if (!response.ok) throw new Error(t('error.http', { status: response.status }));
+        const card = await response.json();
+        if (!isCurrent()) return null;
+        this.showCard(card);
+        return card;
+      } catch (e) {
+        if (!isCurrent()) return null;
+        this.showCard(null);
+        onMissing(e.message);
+        return null;
+      }
     },
 
     clearTeacher() {

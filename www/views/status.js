@@ -1,16 +1,18 @@
 // Status panel: page state, loading bars, backend badge, live step/loss, notices. Text only (textContent).
 
+import { t, num } from '../i18n.js';
+
 const $ = (id) => document.getElementById(id);
 
-const BAR_NAMES = { wasm: 'WebAssembly', data: 'Images & labels', teacher: 'Soft labels' };
 const MAX_NOTICES = 8;
 
 function megabytes(bytes) {
-  return (bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0);
+  return num(bytes / 1e6, { digits: bytes < 1e7 ? 1 : 0 });
 }
 
 /** Formats a loss for display: finite numbers with 4 significant digits, anything else as-is ("NaN", "Infinity"). */
 export function formatLoss(x) {
+  // Plain digits (the same in both languages): tests and tools read this number back.
   return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }
 
@@ -41,10 +43,10 @@ export function createStatus() {
 
     /** @param {string} backend 'webgpu' or 'cpu' (anything else is shown as given) */
     setBackend(backend, reason) {
-      const names = { webgpu: 'WebGPU', cpu: 'CPU (wasm)' };
       const key = String(backend).toLowerCase();
-      el.badge.dataset.backend = names[key] ? key : 'unknown';
-      el.backend.textContent = names[key] || String(backend);
+      const known = key === 'webgpu' || key === 'cpu';
+      el.badge.dataset.backend = known ? key : 'unknown';
+      el.backend.textContent = known ? t(`backend.name.${key}`) : String(backend);
       el.reason.textContent = reason || '';
     },
 
@@ -56,15 +58,15 @@ export function createStatus() {
       const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
       bar.value = fraction;
       let label;
-      if (phase === 'decode') label = 'decoding…';
-      else if (phase === 'compile') label = 'compiling…';
-      else label = total > 0 ? `${megabytes(loaded)} / ${megabytes(total)} MB` : `${megabytes(loaded)} MB`;
+      if (phase === 'decode') label = t('bar.decoding');
+      else if (phase === 'compile') label = t('bar.compiling');
+      else label = total > 0 ? t('bar.mbOf', { loaded: megabytes(loaded), total: megabytes(total) }) : t('bar.mb', { loaded: megabytes(loaded) });
       text.textContent = label;
       bar.closest('.bar').dataset.done = 'false';
-      this.setText(`Loading ${BAR_NAMES[what] || what}…`);
+      this.setText(t('status.loadingWhat', { what: t(`bar.${what}`) }));
     },
 
-    finishBar(what, label = 'ready') {
+    finishBar(what, label = t('bar.ready')) {
       const bar = $(`bar-${what}`);
       if (!bar) return;
       bar.value = 1;
@@ -76,7 +78,7 @@ export function createStatus() {
       for (const what of whats) {
         const bar = $(`bar-${what}`);
         bar.value = 0;
-        $(`bar-${what}-text`).textContent = 'waiting';
+        $(`bar-${what}-text`).textContent = t('bar.waiting');
         bar.closest('.bar').dataset.done = 'false';
       }
     },
@@ -84,9 +86,10 @@ export function createStatus() {
     setProgress({ step, totalSteps, epoch, lastLoss, stepsPerSec }) {
       el.step.textContent = String(step);
       if (totalSteps !== undefined) el.totalSteps.textContent = String(totalSteps);
+      // (step counts stay plain digits: the tests and tools read them back as numbers)
       if (epoch !== undefined) el.epoch.textContent = String(epoch);
       if (lastLoss !== undefined) el.lastLoss.textContent = formatLoss(lastLoss);
-      if (stepsPerSec !== undefined) el.rate.textContent = stepsPerSec > 0 ? stepsPerSec.toFixed(1) : '–';
+      if (stepsPerSec !== undefined) el.rate.textContent = stepsPerSec > 0 ? num(stepsPerSec, { digits: 1 }) : '–';
     },
 
     clearProgress() {
