@@ -13,7 +13,9 @@ const ALLOWED = new Set(['MNIST', 'Fashion', 'WebGPU', 'WebAssembly', 'wasm', 'C
   'FSP', 'CE', 'KL', 'ECE', 'PNG', 'CSV', 'JSON', 'softmax', 'log', 'mlp', 'cnn', 'CNN', 'MLP', 'int', 'float', 'Adam',
   'MB', 'KB', 'distill', 'lab', 'Hinton', 'burn', 'null', 'English', 'px', 'gpu', 'navigator', 'requestAdapter', 'backend',
   'cpu', 'std', 'Lion', 'SGD', 'max', 'min', 'i', 'j', 'y', 's', 't', 'p', 'q', 'z', 'T', 'S', 'k', 'C', 'Acc', 'TA',
-  'linear', 'auto']);
+  'linear', 'auto', 'logits', 'vs', 'results', 'json', 'logistic',
+  // authors, a paper's title and data sources, cited as they are
+  'LeCun', 'Cortes', 'Zalando', 'Furlanello', 'Mirzadeh', 'Romero', 'Zhao', 'Peng', 'Born', 'again', 'networks', 'et', 'al']);
 
 const en = JSON.parse(readFileSync(join(ROOT, 'www/i18n/en.json'), 'utf8'));
 const zh = JSON.parse(readFileSync(join(ROOT, 'www/i18n/zh-CN.json'), 'utf8'));
@@ -99,6 +101,15 @@ test('the lessons in Simplified Chinese show only strings from the zh-CN catalog
     await page.waitForTimeout(200);
     await check(`lesson ${n}`);
   }
+  // The full lab, in Chinese too: the form, More settings, every panel.
+  await page.click('#lesson-next');
+  await page.waitForSelector('#controls', { state: 'visible' });
+  await page.click('#more-settings summary');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  await check('lab');
+  await copyToDocs(await screenshot(page, 'lab-zh.png'), 'lab-zh.png');
+
   // The language switch goes back to English, in the link too.
   await page.selectOption('#lang-switch', 'en');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
