@@ -10,8 +10,29 @@ use burn::tensor::Tensor;
 use serde::Serialize;
 
 use crate::distill::soft_kl;
-use crate::model::{read_f32, Net};
-use crate::Result;
+use crate::model::{read_f32, ModelSpec, Net};
+use crate::{err, Result};
+
+/// The most parameters of the fresh student the "why τ²" view builds before any run (its widths
+/// come from the page's link, and the view runs on page load, before the visitor presses
+/// anything). `mlp:800,800` (1.27 M) fits; `mlp:4096,4096,4096,4096` (53.6 M) does not.
+pub const VIEW_MAX_PARAMS: usize = 2_000_000;
+
+/// The fresh student the "why τ²" view measures for the page's `hidden` widths: parsed as
+/// `mlp:W1,…` by [`ModelSpec::parse`] (its width and depth limits), and refused with a message
+/// above [`VIEW_MAX_PARAMS`].
+pub fn view_student(hidden: &[usize]) -> Result<ModelSpec> {
+    let widths: Vec<String> = hidden.iter().map(ToString::to_string).collect();
+    let spec = ModelSpec::parse(&format!("mlp:{}", widths.join(",")))
+        .map_err(|e| e.context("why τ², student widths"))?;
+    match spec.num_params() {
+        n if n <= VIEW_MAX_PARAMS => Ok(spec),
+        n => Err(err!(
+            "why τ²: a fresh {spec} student has {n} parameters; before a run this view measures \
+             students of at most {VIEW_MAX_PARAMS} (after Start it measures the trained one)"
+        )),
+    }
+}
 
 /// Gradient norms of the soft loss at one temperature.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -13,7 +13,7 @@ mod soft;
 pub use bias::{accuracy, add_bias, choose_bias, class_recall, BiasChoice};
 pub use capacity::{fit_logistic, logistic, LogisticFit};
 pub use gallery::{gallery, Gallery};
-pub use gradient::{log_spaced, soft_gradient_norms, GradientPoint};
+pub use gradient::{log_spaced, soft_gradient_norms, view_student, GradientPoint, VIEW_MAX_PARAMS};
 pub use metrics::{compare, confusion, StudentReport, ECE_BINS};
 pub use similarity::{similarity, Pair, Similarity};
 pub use soft::{entropy_bits, kl, softmax_tau};

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
-use distill_lab::model::{load_logits, save_weights, TeacherLogits};
+use distill_lab::model::{load_logits, save_weights, TeacherLogits, MAX_FILE_BYTES};
 use distill_lab::train::{evaluate_logits, Method, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
@@ -219,9 +219,9 @@ impl MethodArgs {
     }
 }
 
-/// A file's bytes; the error names the file.
+/// A weight or logits file's bytes, up to [`MAX_FILE_BYTES`]; the error names the file.
 fn read(path: &std::path::Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| err!("{}: {e}", path.display()))
+    distill_lab::data::read_file(path, MAX_FILE_BYTES)
 }
 
 /// The logits of `paths`, or of the bundled teachers `method` needs for `dataset`.

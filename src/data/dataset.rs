@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::idx::{parse_idx_images, parse_idx_labels};
+use super::idx::{parse_idx_images, parse_idx_labels, MAX_DECOMPRESSED};
+use super::read::read_file;
 use crate::{err, Result};
 
 /// Pixels per image (28 × 28).
@@ -172,9 +173,8 @@ impl Dataset {
     /// Loads a dataset from `root/<kind.dir()>/`.
     pub fn load(kind: DatasetKind, root: &Path) -> Result<Self> {
         let dir = root.join(kind.dir());
-        let read = |f: &str| {
-            std::fs::read(dir.join(f)).map_err(|e| err!("{}: {e}", dir.join(f).display()))
-        };
+        // A gzip file is not much larger than what it inflates to, a raw one 16 bytes larger.
+        let read = |f: &str| read_file(&dir.join(f), MAX_DECOMPRESSED + (1 << 20));
         let bytes: Vec<Vec<u8>> = FILES.iter().map(|f| read(f)).collect::<Result<_>>()?;
         Self::from_bytes(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
             .map_err(|e| e.context(dir.display()))

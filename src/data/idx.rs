@@ -4,8 +4,7 @@
 //! dimensions, truncated data, trailing bytes, a corrupt gzip stream or one that inflates past
 //! [`MAX_DECOMPRESSED`]. Nothing here panics on bad input.
 
-use std::io::Read;
-
+use super::read::read_limited;
 use crate::{err, Result};
 
 /// The largest decompressed IDX file we accept (64 MiB; the MNIST training images are 47 MB).
@@ -28,23 +27,21 @@ pub struct IdxImages {
 }
 
 /// Inflates `bytes` if they start with the gzip magic, refusing to go past `MAX_DECOMPRESSED`.
+/// The buffer never holds more than `MAX_DECOMPRESSED` bytes, whatever the input claims.
 pub fn gunzip_limited(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
         return Ok(bytes.to_vec());
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    let decoder = flate2::read::GzDecoder::new(bytes);
-    decoder
-        .take(MAX_DECOMPRESSED as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| err!("{name}: corrupt gzip data ({e})"))?;
-    if out.len() > MAX_DECOMPRESSED {
-        return Err(err!(
-            "{name}: oversized, inflates to more than {} MiB",
-            MAX_DECOMPRESSED >> 20
-        ));
-    }
-    Ok(out)
+    // A first guess of 4× the compressed size, within the cap.
+    let hint = bytes.len().saturating_mul(4);
+    read_limited(flate2::read::GzDecoder::new(bytes), hint, MAX_DECOMPRESSED)
+        .map_err(|e| err!("{name}: corrupt gzip data ({e})"))?
+        .ok_or_else(|| {
+            err!(
+                "{name}: oversized, inflates to more than {} MiB",
+                MAX_DECOMPRESSED >> 20
+            )
+        })
 }
 
 fn read_u32(name: &str, bytes: &[u8], at: usize, what: &str) -> Result<u32> {

@@ -5,6 +5,7 @@ mod batch;
 mod dataset;
 mod idx;
 mod preprocess;
+mod read;
 mod transfer;
 
 pub use augment::jitter;
@@ -12,4 +13,5 @@ pub use batch::Batcher;
 pub use dataset::{Dataset, DatasetKind, Split, CLASSES, FILES, PIXELS};
 pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
 pub use preprocess::mnist_like;
+pub use read::{read_file, read_limited};
 pub use transfer::{transfer_indices, ClassFilter, HELD_OUT_FROM};

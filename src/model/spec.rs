@@ -7,6 +7,10 @@ use crate::{err, Result};
 /// The widest layer we accept; keeps a typo from allocating gigabytes.
 pub const MAX_WIDTH: usize = 8192;
 
+/// The most trainable parameters we accept (64 Mi: 256 MiB of f32 weights, about 1 GiB with the
+/// gradient and Adam's two moments). Widths alone allow ~537 M, which aborted on allocation.
+pub const MAX_PARAMS: usize = 64 << 20;
+
 /// An architecture: what [`Net::init`](super::Net::init) builds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ModelSpec {
@@ -41,18 +45,34 @@ impl ModelSpec {
                     })
             })
             .collect::<Result<_>>()?;
-        match kind.trim() {
-            "mlp" if widths.len() <= 8 => Ok(Self::Mlp { hidden: widths }),
-            "mlp" => Err(err!("'{text}': at most 8 hidden layers")),
-            "cnn" if widths.len() == 3 && widths[0] <= 256 && widths[1] <= 256 => Ok(Self::Cnn {
+        let spec = match kind.trim() {
+            "mlp" if widths.len() <= 8 => Self::Mlp { hidden: widths },
+            "mlp" => return Err(err!("'{text}': at most 8 hidden layers")),
+            "cnn" if widths.len() == 3 && widths[0] <= 256 && widths[1] <= 256 => Self::Cnn {
                 channels: [widths[0], widths[1]],
                 hidden: widths[2],
-            }),
-            "cnn" => Err(err!(
-                "'{text}': a CNN is 'cnn:C1,C2,H' (two conv channel counts ≤ 256 and a dense width)"
-            )),
-            _ => Err(err!(
-                "unknown architecture '{text}': expected 'mlp:W1,W2,…' or 'cnn:C1,C2,H'"
+            },
+            "cnn" => {
+                return Err(err!(
+                    "'{text}': a CNN is 'cnn:C1,C2,H' (two conv channel counts ≤ 256 and a dense width)"
+                ))
+            }
+            _ => {
+                return Err(err!(
+                    "unknown architecture '{text}': expected 'mlp:W1,W2,…' or 'cnn:C1,C2,H'"
+                ))
+            }
+        };
+        spec.check_size(MAX_PARAMS)?;
+        Ok(spec)
+    }
+
+    /// Refuses an architecture of more than `max` parameters, with a message naming both.
+    pub fn check_size(&self, max: usize) -> Result<()> {
+        match self.num_params() {
+            n if n <= max => Ok(()),
+            n => Err(err!(
+                "'{self}' has {n} parameters, more than the limit of {max}"
             )),
         }
     }

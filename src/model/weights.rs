@@ -14,6 +14,10 @@ use burn::tensor::Device;
 /// The `format` metadata value of our weight files.
 pub const WEIGHTS_FORMAT: &str = "distill-lab-weights/1";
 
+/// The largest weight or logits file read from disk: [`MAX_PARAMS`](super::MAX_PARAMS) f32
+/// values and 16 MiB for the header and metadata.
+pub const MAX_FILE_BYTES: usize = super::MAX_PARAMS * 4 + (16 << 20);
+
 pub(crate) fn transpose(w: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; w.len()];
     for r in 0..rows {

@@ -8,10 +8,10 @@ use wasm_bindgen::prelude::*;
 use super::{js_err, to_js, Lab};
 use crate::analysis::{
     add_bias, choose_bias, class_recall, compare, confusion, gallery, log_spaced, similarity,
-    soft_gradient_norms,
+    soft_gradient_norms, view_student,
 };
 use crate::data::{mnist_like, HELD_OUT_FROM, PIXELS};
-use crate::model::{save_weights, ModelSpec, Net, QuantNet};
+use crate::model::{save_weights, Net, QuantNet};
 use crate::train::{evaluate_logits, predict, Run};
 
 /// The fixed batch of the "why τ²" plot: the first training examples.
@@ -112,7 +112,7 @@ impl Lab {
                 (net, format!("the distilled student at step {}", run.step()))
             }
             None => {
-                let spec = ModelSpec::Mlp { hidden };
+                let spec = view_student(&hidden).map_err(js_err)?;
                 (
                     Net::init(&spec, seed, &device),
                     format!("a fresh {spec} student"),

@@ -202,7 +202,7 @@ pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
         if !name.ends_with(".json") || name == "index.json" {
             continue;
         }
-        let Ok(bytes) = std::fs::read(entry.path()) else {
+        let Ok(bytes) = distill_lab::data::read_file(&entry.path(), 64 << 20) else {
             continue;
         };
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {

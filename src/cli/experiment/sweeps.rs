@@ -213,7 +213,7 @@ pub fn hinton_table(h: HintonArgs) -> Result<()> {
     let path = format!("www/models/{}.logits.safetensors", h.teacher);
     let teacher = Arc::new(distill_lab::model::load_logits(
         &path,
-        &std::fs::read(&path).map_err(|e| err!("{path}: {e}"))?,
+        &crate::cli::read(std::path::Path::new(&path))?,
     )?);
     teacher.check_matches(&data)?;
     let (_, teacher_errors) = teacher.test_accuracy(&data.test.labels);

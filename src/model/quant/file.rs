@@ -83,7 +83,11 @@ impl QuantNet {
                 .iter()
                 .map(|&b| b as i8)
                 .collect();
-            if let Some(q) = weight.iter().find(|q| q.abs() > levels) {
+            // Compared as i16: `i8::abs` of −128 overflows (and −128 is outside ±127 anyway).
+            if let Some(q) = weight
+                .iter()
+                .find(|&&q| i16::from(q).abs() > i16::from(levels))
+            {
                 return Err(err!(
                     "{file}: layers.{i}.weight holds {q}, outside ±{levels} for {bits} bits"
                 ));

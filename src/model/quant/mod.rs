@@ -76,13 +76,17 @@ impl Layer {
                 let bias = self.bias[o] as f32 * self.input_scale * self.weight_scale[o];
                 sum as f32 * scale * self.weight_scale[o] + bias
             }
-            false => (sum + self.bias[o]) as f32 * (scale * self.weight_scale[o]),
+            // In i64: the bias comes from the file and may be anywhere in i32's range.
+            false => {
+                (i64::from(sum) + i64::from(self.bias[o])) as f32 * (scale * self.weight_scale[o])
+            }
         };
         if self.shape.len() == 2 {
             let fan_in = self.shape[1];
             return (0..self.outputs())
                 .map(|o| {
                     let row = &self.weight[o * fan_in..(o + 1) * fan_in];
+                    // |w| ≤ 127, a ≤ 255, fan_in ≤ 256·49 or MAX_WIDTH: at most ~4·10⁸, inside i32.
                     let dot: i32 = row.iter().zip(&codes).map(|(&w, &a)| w as i32 * a).sum();
                     rescale(o, dot)
                 })
