@@ -4,6 +4,7 @@
 import { drawCapacityChart, fitSentence } from './capacity-chart.js';
 import { viridis } from './canvas.js';
 import { tableRow } from './table.js';
+import { checkIndex, checkResults } from '../results-schema.js';
 import { t, num, pct as percent } from '../i18n.js';
 
 // Means and spreads keep fixed digits without grouping (as the JSON and the command line write them; the heatmap below
@@ -130,7 +131,7 @@ export function createExperiments(panel) {
     try {
       const response = await fetch(`./results/${encodeURIComponent(file)}`);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const doc = await response.json();
+      const doc = checkResults(await response.json(), file);
       if (me !== latest) return; // a later choice replaced this one
       table.replaceChildren();
       const { head, rows } = tableOf(doc);
@@ -164,7 +165,7 @@ export function createExperiments(panel) {
       try {
         const response = await fetch('./results/index.json');
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const { results } = await response.json();
+        const { results } = checkIndex(await response.json(), 'results/index.json');
         select.replaceChildren(...results.map((r) =>
           new Option(t('experiments.option', { experiment: r.experiment, dataset: r.dataset }), r.file)));
         if (results.length) await show(results[0].file);
