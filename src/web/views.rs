@@ -94,7 +94,7 @@ impl Lab {
     }
 
     /// `‖∇θ KL‖` with and without τ² on a fixed batch, for `n` temperatures from 0.5 to 20:
-    /// `{points: [{tau, plain, scaled}], source}`. Uses the distilled student's current weights,
+    /// `{points: [{tau, plain, scaled}], source, step, spec, batch}`. Uses the distilled student's current weights,
     /// or a fresh student of width `hidden` and `seed` when there is none.
     #[wasm_bindgen(js_name = gradientVsTau)]
     pub async fn gradient_vs_tau(
@@ -105,17 +105,23 @@ impl Lab {
     ) -> Result<JsValue, JsError> {
         let (data, teacher) = self.loaded()?;
         let device = self.views_device().autodiff();
-        let (model, source) = match &self.distilled {
+        // `source` in English for the console; `step` / `spec` for the page's own wording.
+        let (model, source, step, spec) = match &self.distilled {
             Some(run) => {
                 let host = run.model().to_host().await.map_err(js_err)?;
                 let net = Net::from_host(run.spec(), host, &device).map_err(js_err)?;
-                (net, format!("the distilled student at step {}", run.step()))
+                let step = run.step();
+                let source = format!("the distilled student at step {step}");
+                (net, source, Some(step), run.spec().to_string())
             }
             None => {
                 let spec = view_student(&hidden).map_err(js_err)?;
+                let source = format!("a fresh {spec} student");
                 (
                     Net::init(&spec, seed, &device),
-                    format!("a fresh {spec} student"),
+                    source,
+                    None,
+                    spec.to_string(),
                 )
             }
         };
@@ -130,7 +136,9 @@ impl Lab {
         let points = soft_gradient_norms(&model, x, t, &taus)
             .await
             .map_err(js_err)?;
-        to_js(&json!({ "points": points, "source": source, "batch": b }))
+        to_js(&json!({
+            "points": points, "source": source, "step": step, "spec": spec, "batch": b,
+        }))
     }
 
     /// The final table row of the student `which`: accuracy, errors, agreement with the
