@@ -80,6 +80,19 @@ test('a new visitor walks the seven lessons and each one shows what it claims', 
   const table = await page.$$eval('#race-table tbody tr', (trs) => trs.map((tr) => [tr.dataset.model, tr.children[2].textContent]));
   assert.deepEqual(table.filter(([m]) => m !== 'teacher').map(([, e]) => Number(e)), [d, b], 'the race table shows the same errors');
   assert.match(r.why, /± \d+/, 'the multi-seed measurement is quoted');
+  // The live formula shows this run's terms: the weighted soft and hard parts add up, the larger one is named.
+  const f = await page.evaluate(() => {
+    const box = document.getElementById('formula');
+    return { soft: Number(box.dataset.soft), hard: Number(box.dataset.hard), dominant: box.dataset.dominant,
+      values: box.querySelector('.formula-values').textContent };
+  });
+  assert.ok(f.soft > 0 && f.hard > 0, JSON.stringify(f));
+  assert.equal(f.dominant, f.soft > f.hard ? 'soft' : 'hard');
+  assert.match(f.values, /^Step 640, on the test images: α·CE = 0\.50 × /);
+  await page.focus('.formula .sym[data-sym="tau"]');
+  assert.match(await page.textContent('#formula-tip'), /temperature/);
+  await page.hover('.formula .sym[data-sym="kl"]');
+  assert.match(await page.textContent('#formula-tip'), /^KL\(p ‖ q\)/);
   await shoot(page, 'lesson-3.png');
 
   // 4. Why τ²: from τ = 4 to τ = 20 the plain gradient shrinks about 25× (1/τ²); with τ² it stays level.
