@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertClean, copyToDocs, launch, ROOT, screenshot } from './helpers.mjs';
+import { answerAndRun } from './lesson-steps.mjs';
 
 /** Words that stay as they are in Chinese text: names, units, symbols, formats, code. */
 const ALLOWED = new Set(['MNIST', 'Fashion', 'WebGPU', 'WebAssembly', 'wasm', 'CPU', 'GPU', 'KD', 'DKD', 'RKD', 'FitNets',
@@ -65,16 +66,6 @@ function englishIn(texts) {
   return bad;
 }
 
-async function run(page, n, value, timeout) {
-  await page.waitForSelector(`#lesson[data-lesson="${n}"]`);
-  await page.click(`#lesson-options .option[data-value="${value}"]`);
-  await page.waitForSelector('#lesson-go:not([disabled])', { timeout: 120_000 });
-  await page.click('#lesson-go');
-  await page.waitForFunction(() => ['revealed', 'error'].includes(document.getElementById('lesson').dataset.phase),
-    null, { timeout, polling: 250 });
-  assert.equal(await page.getAttribute('#lesson', 'data-phase'), 'revealed', await page.textContent('#lesson-progress'));
-}
-
 test('the lessons in Simplified Chinese show only strings from the zh-CN catalog', { timeout: 300_000 }, async (t) => {
   const lab = await launch();
   t.after(() => lab.close());
@@ -97,7 +88,7 @@ test('the lessons in Simplified Chinese show only strings from the zh-CN catalog
   for (let n = 1; n <= 7; n++) {
     if (n > 1) await page.click('#lesson-next');
     await page.waitForSelector(`#lesson[data-lesson="${n}"]`);
-    if (quick[n]) await run(page, n, quick[n], 60_000);
+    if (quick[n]) await answerAndRun(page, n, quick[n], 60_000);
     await page.waitForTimeout(200);
     await check(`lesson ${n}`);
   }

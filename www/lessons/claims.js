@@ -3,6 +3,7 @@
 // accuracy on the 10,000 MNIST test images.
 
 import { t, num, pct } from '../i18n.js';
+import { createTable } from '../views/table.js';
 
 /** The article's claims (its table of gains, percent), in its order. */
 const CLAIMS = [
@@ -50,23 +51,10 @@ function capacityRule(file) {
 export function createClaims(ctx) {
   const el = document.createElement('div');
   el.className = 'claims table-wrap';
-  const table = document.createElement('table');
-  table.className = 'race-table claims-table';
-  const caption = document.createElement('caption');
-  caption.textContent = t('lesson.claims.caption');
-  const head = document.createElement('tr');
-  for (const k of ['method', 'claimed', 'measured', 'against', 'command']) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = t(`lesson.claims.cols.${k}`);
-    head.append(th);
-  }
-  const thead = document.createElement('thead');
-  thead.append(head);
-  const body = document.createElement('tbody');
+  const { table, body } = createTable('race-table claims-table', t('lesson.claims.caption'),
+    ['method', 'claimed', 'measured', 'against', 'command'].map((k) => t(`lesson.claims.cols.${k}`)));
   const rule = document.createElement('p');
   rule.className = 'claims-rule';
-  table.append(caption, thead, body);
   el.append(table, rule);
 
   /** Reads the results files and fills the table; resolves to the rows ({key, claimed, gain}). */

@@ -3,6 +3,7 @@
 // remedy that does not help here is said to not help.
 
 import { t, num, pct } from '../i18n.js';
+import { createTable } from '../views/table.js';
 
 /** Every pitfall run: the default student on 5,000 examples, 2 passes, no twin, evaluated at the end. */
 const BASE = {
@@ -127,21 +128,8 @@ const ROWS = [
 export function createPitfalls(ctx) {
   const el = document.createElement('div');
   el.className = 'pitfalls table-wrap';
-  const table = document.createElement('table');
-  table.className = 'race-table pitfall-table';
-  const caption = document.createElement('caption');
-  caption.textContent = t('lesson.pitfalls.caption');
-  const head = document.createElement('tr');
-  for (const k of ['pitfall', 'symptom', 'remedy', 'verdict']) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = t(`lesson.pitfalls.cols.${k}`);
-    head.append(th);
-  }
-  const thead = document.createElement('thead');
-  thead.append(head);
-  const body = document.createElement('tbody');
-  table.append(caption, thead, body);
+  const { table, body } = createTable('race-table pitfall-table', t('lesson.pitfalls.caption'),
+    ['pitfall', 'symptom', 'remedy', 'verdict'].map((k) => t(`lesson.pitfalls.cols.${k}`)));
   el.append(table);
   let running = false;
 

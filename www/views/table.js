@@ -1,4 +1,5 @@
-// A table row for the result tables: the first cell a row header, the rest data cells (text only).
+// The result tables: an empty table with its caption and column headers, and rows whose first cell is a row header
+// (text only).
 
 /** @param {string} model the row's data-model @param {string[]} cells */
 export function tableRow(model, cells) {
@@ -11,4 +12,28 @@ export function tableRow(model, cells) {
     tr.append(td);
   });
   return tr;
+}
+
+/**
+ * A table with a caption and a header row, and its empty body.
+ * @param {string} className @param {string} caption @param {string[]} columns the header cells' text
+ * @returns {{table: HTMLTableElement, body: HTMLTableSectionElement}}
+ */
+export function createTable(className, caption, columns) {
+  const table = document.createElement('table');
+  table.className = className;
+  const cap = document.createElement('caption');
+  cap.textContent = caption;
+  const head = document.createElement('tr');
+  for (const text of columns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = text;
+    head.append(th);
+  }
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const body = document.createElement('tbody');
+  table.append(cap, thead, body);
+  return { table, body };
 }
