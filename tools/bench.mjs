@@ -64,7 +64,7 @@ async function sizes() {
  * ready (Start can be pressed). What the worker fetches after that (the teacher's network, the second teacher) is
  * listed apart.
  */
-export async function pageLoad(lab) {
+export async function pageLoad(lab, webgpu = false) {
   const bodies = [];
   const onFinished = async (r) => {
     const s = await r.sizes().catch(() => null);
@@ -72,7 +72,7 @@ export async function pageLoad(lab) {
   };
   lab.context.on('requestfinished', onFinished);
   const t0 = Date.now();
-  await lab.page.goto(lab.url + TTA_RUN);
+  await lab.page.goto(lab.url + TTA_RUN + (webgpu ? '&backend=webgpu' : ''));
   await lab.page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 300_000 });
   const seconds = (Date.now() - t0) / 1000;
   await lab.page.waitForTimeout(1500); // let the after-ready downloads finish, to list them
@@ -145,7 +145,7 @@ async function main() {
   for (const webgpu of [false, true]) {
     const tl = await launch({ webgpu });
     try {
-      const load = await pageLoad(tl);
+      const load = await pageLoad(tl, webgpu);
       result.pageLoad.push({ webgpu, ...load });
       if (load.state !== 'ready') throw new Error(`page went to ${load.state}`);
       result.timeToAccuracy.push(await timeToAccuracy(tl, QUICK ? 60 : 300));

@@ -1,8 +1,14 @@
 // Fetch helpers for the worker: bytes with progress from the streamed body and Content-Length.
 
-/** Fetches a file as bytes, reporting progress from the streamed body and Content-Length. */
+import { locate } from './assets.js';
+
+/**
+ * Fetches a file as bytes, reporting progress from the streamed body and Content-Length. `url` is the logical name;
+ * in the published build it may live under a content-hashed name, gzip-packed (see assets.js).
+ */
 export async function fetchBytes(url, onProgress) {
-  const response = await fetch(url);
+  const { url: source, gzip } = locate(url);
+  const response = await fetch(source);
   if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
   // The body streams decoded: with a Content-Encoding, the server's X-Decoded-Length is the size to expect.
   const encoded = response.headers.get('Content-Encoding');
@@ -10,7 +16,7 @@ export async function fetchBytes(url, onProgress) {
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onProgress(bytes.length, bytes.length);
-    return bytes;
+    return unpack(bytes, gzip);
   }
   const reader = response.body.getReader();
   const chunks = [];
@@ -29,7 +35,14 @@ export async function fetchBytes(url, onProgress) {
     offset += c.length;
   }
   onProgress(received, received);
-  return bytes;
+  return unpack(bytes, gzip);
+}
+
+/** Inflates a gzip-packed file (unless a host already decoded it on the way: then it no longer starts with 1f 8b). */
+async function unpack(bytes, gzip) {
+  if (!gzip || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** Posts `loading` progress for a group of files, at most every 100 ms (and always at the end). */

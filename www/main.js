@@ -193,7 +193,7 @@ function boot() {
     fail(t('error.worker', { message: event.message || t('error.workerStart') }));
   };
   worker.onmessageerror = () => fail(t('error.workerMessage'));
-  worker.postMessage({ command: 'init', preferGpu: backendFlag !== 'cpu' });
+  worker.postMessage({ command: 'init', backend: backendFlag });
   load();
 }
 

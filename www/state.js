@@ -65,7 +65,8 @@ export const SCHEMA = Object.freeze({
   tent: { type: 'float', min: 0, max: 3.3, default: 0, label: 'setting.tent', config: 'targetEntropy' },
   // race: also train the same student on hard labels only, from the same weights and batches.
   race: { type: 'bool', default: true, label: 'setting.race', config: 'race' },
-  backend: { type: 'enum', values: ['auto', 'cpu'], default: 'auto', label: 'setting.backend', optional: true },
+  // auto = the path measured faster for the lab's students (the CPU: results/bench/browser.json); cpu or webgpu forces one.
+  backend: { type: 'enum', values: ['auto', 'cpu', 'webgpu'], default: 'auto', label: 'setting.backend', optional: true },
   // Students teaching students (views/chains.js): born-again generations or the teacher-assistant comparison.
   chain: { type: 'enum', values: ['born-again', 'ta-chain', 'capacity'], default: 'born-again', label: 'setting.chain' },
   // The live capacity sweep's one-hidden-layer student widths.

@@ -1,7 +1,7 @@
 // Module worker: the wasm (and so all training) runs here, never on the page's thread.
 // Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
 //
-// In:  init {preferGpu} | load {dataset} | start {config, runId} | pause | resume | reset
+// In:  init {backend: auto|cpu|webgpu} | load {dataset} | start {config, runId} | pause | resume | reset
 //      | ask {id, what, args}: a query of the teaching views, see ASK | chain … | chainStop: see chain-runner.js
 // Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
 //      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
@@ -13,6 +13,7 @@
 //      steps as the distilled student, chunk by chunk; each one's own training time is measured.
 
 import { fetchBytes, progressReporter } from './fetch.js';
+import { asset } from './assets.js';
 import { createChainRunner } from './chain-runner.js';
 
 const DATA_DIRS = { mnist: 'mnist', fashion: 'fashion-mnist' };
@@ -61,12 +62,16 @@ const ASK = {
   exportInt8: (l, a) => l.exportInt8(a.which, a.bits),
 };
 
+/** The queries that need only the dataset and the teacher's logits (not its network or the second teacher). */
+const FROM_LOGITS = new Set(['similarity', 'gallery', 'images', 'inspectTest', 'teacherReport']);
+
 async function ask(msg) {
   try {
     const fn = ASK[msg.what];
     if (!fn) throw new Error(`unknown query ${JSON.stringify(msg.what)}`);
     if (!lab || !loaded) throw new Error('the lab is still loading');
-    await extras;
+    // Queries of the data and the teacher's stored logits answer at once; the rest wait for its network.
+    if (!FROM_LOGITS.has(msg.what)) await extras;
     const result = await withLab((l) => fn(l, msg.args || {}));
     post({ status: 'answer', id: msg.id, result });
   } catch (e) {
@@ -114,7 +119,7 @@ self.onmessage = (event) => {
       chains.stop();
       return;
     case 'init':
-      return enqueue(() => init(msg.preferGpu !== false));
+      return enqueue(() => init(['auto', 'cpu', 'webgpu'].includes(msg.backend) ? msg.backend : 'auto'));
     case 'load': {
       stopRun();
       chains.stop();
@@ -147,17 +152,28 @@ async function waitRunEnded() {
   run = null;
 }
 
-async function init(preferGpu) {
+/**
+ * Starts the wasm on the path `mode` asks for: 'cpu', 'webgpu' (the CPU when WebGPU is missing or fails), or 'auto',
+ * the path measured faster. Every measurement so far has the CPU build ahead for the lab's students (22–100× on
+ * SwiftShader at every workload of results/bench/browser.json; on an H100 the same wasm through Deno's WebGPU ran
+ * ~7 steps/s at every size against ~400 on the CPU path), so 'auto' trains on the CPU and says so.
+ */
+async function init(mode) {
   initFailed = true; // until it succeeds; a later load then stays quiet instead of repeating the error
+  // `why` names the reason for the page's text catalogs (backend.why.*); `reason` is the same in English, with the
+  // technical detail, for the console and the tests.
   let why = null;
-  if (!preferGpu) why = 'CPU requested by backend=cpu in the link';
-  else if (!self.navigator.gpu) why = 'no WebGPU in this browser (navigator.gpu missing)';
+  let detail = '';
+  if (mode === 'cpu') why = 'cpuRequested';
+  else if (!self.navigator.gpu) why = 'noWebgpu';
   else {
     try {
       const adapter = await self.navigator.gpu.requestAdapter();
-      if (!adapter) why = 'no WebGPU adapter (requestAdapter() returned null)';
+      if (!adapter) why = 'noAdapter';
+      else if (mode === 'auto') why = 'autoCpu';
     } catch (e) {
-      why = `WebGPU adapter request failed (${messageOf(e)})`;
+      why = 'adapterFailed';
+      detail = messageOf(e);
     }
   }
 
@@ -166,24 +182,35 @@ async function init(preferGpu) {
   if (why === null) {
     try {
       lab = await createLab('pkg', true);
-      backend = { backend: lab.backend, reason: lab.backendReason };
+      backend = { backend: lab.backend, reason: lab.backendReason, why: 'gpu', detail: '' };
     } catch (e) {
-      why = messageOf(e);
+      why = 'gpuFailed';
+      detail = messageOf(e);
     }
   }
   if (why !== null) {
     lab = await createLab('pkg-cpu', false);
-    backend = { backend: lab.backend, reason: `${why} – using the CPU (wasm)` };
+    backend = { backend: lab.backend, reason: `${REASONS[why](detail)} – using the CPU (wasm)`, why, detail };
   }
   initFailed = false;
   post({ status: 'backend', ...backend });
 }
 
+/** The English reasons (the page shows backend.why.* from its catalogs). */
+const REASONS = {
+  cpuRequested: () => 'CPU requested by backend=cpu in the link',
+  autoCpu: () => 'a WebGPU adapter is there, but the CPU path trained faster in every measurement (backend=webgpu to use it)',
+  noWebgpu: () => 'no WebGPU in this browser (navigator.gpu missing)',
+  noAdapter: () => 'no WebGPU adapter (requestAdapter() returned null)',
+  adapterFailed: (d) => `WebGPU adapter request failed (${d})`,
+  gpuFailed: (d) => d,
+};
+
 /** Downloads, compiles and starts one of the two wasm builds (`pkg` or `pkg-cpu`); resolves to its Lab. */
 async function createLab(dir, preferGpu) {
   let wasm;
   try {
-    wasm = await import(`./${dir}/distill_lab.js`);
+    wasm = await import(asset(`./${dir}/distill_lab.js`)); // its content-hashed name in dist/ (assets.js)
   } catch (e) {
     throw new Error(`could not load the wasm module ${dir}/distill_lab.js (build it first: make wasm): ${messageOf(e)}`);
   }
@@ -265,7 +292,10 @@ async function evaluate(run, stats) {
   const [e, b] = await Promise.all(run.students.map((which) => withLab((l) => l.evaluate(which))));
   stats.evalMs += performance.now() - t0;
   const baseline = b ? { testAccuracy: b.testAccuracy, testErrors: b.testErrors, testLoss: b.testLoss } : null;
-  post({ status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss, baseline });
+  post({
+    status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss,
+    softLoss: e.softLoss ?? null, alpha: e.alpha ?? null, tau: e.tau ?? null, baseline,
+  });
   return e;
 }
 
