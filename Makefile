@@ -8,7 +8,7 @@ WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm/distill_lab.wasm
 CLI := $(CARGO_TARGET_DIR)/debug/distill-lab
 PORT ?= 8080
 
-.PHONY: all serve test test-native test-e2e fuzz wasm tools build-deps system-deps lint bench bench-quick device-kit teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
+.PHONY: all serve test test-native test-e2e fuzz wasm tools build-deps system-deps dist lint bench bench-quick device-kit teacher teacher-mnist teacher-mnist-mlp teacher-fashion clean
 
 all: wasm
 
@@ -41,6 +41,11 @@ wasm: tools
 
 serve: wasm
 	node tools/serve.mjs --port $(PORT)
+
+## The published build: dist/, one folder for any static host at any path (tools/dist.mjs; see the README's
+## "Publishing"). DIST_FLAGS=--precompress adds .br/.gz siblings for hosts that serve them.
+dist: wasm
+	node tools/dist.mjs --out dist $(DIST_FLAGS)
 
 ## What building (a C linker) and the tests (also chromium, lavapipe, python3) need from the system: installed through
 ## apt-get as root, else the exact command is printed (tools/system-deps.sh).
@@ -134,4 +139,4 @@ teacher-fashion: $(CLI)
 	$(CLI) train-teacher --dataset fashion --arch cnn:32,64,256 --epochs 8 --jitter 0 --seed 1
 
 clean:
-	rm -rf pkg pkg-cpu artifacts
+	rm -rf pkg pkg-cpu artifacts dist

@@ -50,7 +50,31 @@ export function requireBuild() {
 export async function launch({ webgpu = false, viewport = { width: 1280, height: 900 } } = {}) {
   requireBuild();
   const { server, url } = await startServer({ port: 0 });
-  const origin = new URL(url).origin;
+  let lab;
+  try {
+    lab = await openBrowser({ webgpu, viewport, origin: new URL(url).origin });
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  return {
+    ...lab,
+    url,
+    async close() {
+      await lab.close();
+      await new Promise((ok) => server.close(ok));
+      server.closeAllConnections?.();
+    },
+  };
+}
+
+/**
+ * A browser with a fresh profile for pages of `origin` (served by whatever server the caller runs), with the same
+ * record as launch(): console and page errors, every request URL.
+ * @param {{webgpu?: boolean, viewport?: {width: number, height: number}, origin: string}} opts
+ */
+export async function openBrowser({ webgpu = false, viewport = { width: 1280, height: 900 }, origin }) {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
   const profile = await mkdtemp(join(tmpdir(), 'distill-lab-chromium-'));
   let context;
   try {
@@ -62,7 +86,6 @@ export async function launch({ webgpu = false, viewport = { width: 1280, height:
       viewport,
     });
   } catch (e) {
-    server.close();
     await rm(profile, { recursive: true, force: true });
     throw e;
   }
@@ -79,7 +102,6 @@ export async function launch({ webgpu = false, viewport = { width: 1280, height:
   return {
     page,
     context,
-    url,
     origin,
     log,
     /** Requests that went anywhere but the test server (data: and blob: URLs never leave the page). */
@@ -88,11 +110,23 @@ export async function launch({ webgpu = false, viewport = { width: 1280, height:
     },
     async close() {
       await context.close().catch(() => {});
-      await new Promise((ok) => server.close(ok));
-      server.closeAllConnections?.();
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Records the page's Content-Security-Policy violations (the `securitypolicyviolation` events of every document it
+ * loads) in `window.__cspViolations`; returns a function that reads them.
+ */
+export async function watchCsp(page) {
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} in ${e.sourceFile || e.documentURI}`);
+    });
+  });
+  return () => page.evaluate(() => window.__cspViolations || []);
 }
 
 /** What the page says about itself, for failure messages. */
