@@ -41,7 +41,12 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return;
-  let path = decodeURIComponent(url.pathname.slice(SCOPE.pathname.length));
+  let path;
+  try {
+    path = decodeURIComponent(url.pathname.slice(SCOPE.pathname.length));
+  } catch {
+    return; // malformed: not one of ours
+  }
   if (request.mode === 'navigate' && path === '') path = 'index.html';
   // A query string (other than on a page's own address) means something this build does not know: the network.
   if (url.search && request.mode !== 'navigate') return;
