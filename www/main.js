@@ -26,7 +26,14 @@ import { createLangSwitch } from './views/lang.js';
 import { isLessonHash, lessonHash } from './lessons/route.js';
 
 // The catalogs come first: the State's notices and every view below render text from them.
-await setLang(pickLang(hashParam(location.hash, 'lang'), navigator.languages || []));
+let catalogError = null;
+try {
+  await setLang(pickLang(hashParam(location.hash, 'lang'), navigator.languages || []));
+} catch (e) {
+  // Without its catalogs the page still works, showing the English of its markup and the keys of the rest; the one
+  // string that cannot come from a catalog says so.
+  catalogError = e.message;
+}
 const { state, notices } = State.fromHash(location.hash);
 // A visitor without a link lands on the first lesson; a link with settings opens the lab.
 if (isLessonHash(location.hash) && state.get('lesson') === 0) state.set('lesson', 1);
@@ -388,6 +395,7 @@ wirePngButtons(() => ({ ...charts.canvases(), ...explorer.canvases(), dark: dark
 
 controls.openMoreIfSet();
 for (const text of notices) status.notice(text);
+if (catalogError) status.notice(`The page's text could not be loaded (${catalogError}): reload to try again.`, 'error');
 applyViews();
 applyMode();
 writeHash();
