@@ -13,7 +13,7 @@ use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device};
 use distill_lab::data::PIXELS;
 use distill_lab::model::{argmax, load_logits, TeacherLogits};
-use distill_lab::train::{Method, Run, TrainConfig};
+use distill_lab::train::{self_check, Method, Run, SelfCheck, TrainConfig, SELF_CHECK_TOLERANCE};
 use distill_lab::Result;
 
 /// Steps compared per method.
@@ -107,4 +107,45 @@ fn every_method_gives_the_same_first_steps_on_the_gpu_and_the_cpu() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The page checks a WebGPU device against `www/models/self-check.json` before training on it:
+/// that file must be what the CPU computes now, a device that writes zeros or skips the optimizer
+/// step must fail the check, and a working GPU (lavapipe here) must pass it.
+#[test]
+fn the_shipped_self_check_is_the_cpus_and_catches_zeros_and_skipped_steps() {
+    let path = "www/models/self-check.json";
+    let reference: SelfCheck = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let cpu = block_on(self_check(&cpu_device())).unwrap();
+    let drift = cpu.difference(&reference).unwrap();
+    assert!(
+        drift < 1e-5,
+        "{path} is stale ({drift:e}): distill-lab self-check --out {path}"
+    );
+    let zeros = SelfCheck {
+        logits: vec![0.0; cpu.logits.len()],
+        ..cpu.clone()
+    };
+    assert!(zeros.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
+    let skipped = SelfCheck {
+        loss_after: cpu.loss_before,
+        ..cpu.clone()
+    };
+    assert!(skipped.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
+    let nan = SelfCheck {
+        loss_before: f32::NAN,
+        ..cpu.clone()
+    };
+    assert!(nan.difference(&reference).is_err());
+    match wgpu_device() {
+        Ok(gpu) => {
+            let worst = block_on(self_check(&gpu))
+                .unwrap()
+                .difference(&reference)
+                .unwrap();
+            eprintln!("wgpu self-check: {worst:.2e}");
+            assert!(worst <= SELF_CHECK_TOLERANCE, "{worst}");
+        }
+        Err(e) => eprintln!("SKIPPED the GPU half: {e}"),
+    }
 }

@@ -182,10 +182,24 @@ async function init(mode) {
   if (why === null) {
     try {
       lab = await createLab('pkg', true);
-      backend = { backend: lab.backend, reason: lab.backendReason, why: 'gpu', detail: '' };
     } catch (e) {
       why = 'gpuFailed';
       detail = messageOf(e);
+    }
+  }
+  // Before the GPU trains anything, one fixed step on it must match the CPU's numbers (shipped beside the page):
+  // a shader that fails validation on wasm is skipped without an error and leaves zeros or stale data.
+  if (why === null) {
+    try {
+      const reference = JSON.parse(new TextDecoder().decode(await fetchBytes('./models/self-check.json', () => {})));
+      const worst = await lab.selfCheck(reference);
+      detail = worst.toExponential(1);
+      backend = { backend: lab.backend, reason: `${lab.backendReason}; self-check passed (${detail})`, why: 'gpu', detail };
+    } catch (e) {
+      why = 'selfCheckFailed';
+      detail = messageOf(e);
+      lab.free();
+      lab = null;
     }
   }
   if (why !== null) {
@@ -204,6 +218,7 @@ const REASONS = {
   noAdapter: () => 'no WebGPU adapter (requestAdapter() returned null)',
   adapterFailed: (d) => `WebGPU adapter request failed (${d})`,
   gpuFailed: (d) => d,
+  selfCheckFailed: (d) => `WebGPU failed the self-check (${d})`,
 };
 
 /** Downloads, compiles and starts one of the two wasm builds (`pkg` or `pkg-cpu`); resolves to its Lab. */

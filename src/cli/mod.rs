@@ -4,6 +4,7 @@ mod analyze;
 mod bench;
 mod experiment;
 mod run_loop;
+mod selfcheck;
 mod teacher;
 
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ enum Command {
     Experiment(experiment::Experiment),
     /// KD steps per second of the reference students on each native backend (`make bench`).
     Bench(bench::BenchArgs),
+    /// One fixed training step whose numbers the page checks a WebGPU device against.
+    SelfCheck(selfcheck::SelfCheckArgs),
 }
 
 /// Flags shared by every training command.
@@ -301,6 +304,7 @@ pub fn main() -> Result<()> {
         Command::Evaluate(a) => analyze::evaluate(a),
         Command::Experiment(e) => experiment::run(e),
         Command::Bench(a) => bench::bench(a),
+        Command::SelfCheck(a) => selfcheck::run(a),
     }
 }
 

@@ -13,6 +13,7 @@ mod loss;
 mod optim;
 mod progressive;
 mod run;
+mod selfcheck;
 mod student;
 
 pub use bench::{bench_run, workloads, Workload, BENCH_ALPHA, BENCH_LR, BENCH_TAU};
@@ -32,6 +33,7 @@ pub use progressive::{
     LayerMap, MAX_PAIRS,
 };
 pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES};
+pub use selfcheck::{self_check, SelfCheck, SELF_CHECK_TOLERANCE};
 pub use student::{
     Discriminator, Generator, Student, DISCRIMINATOR_WIDTH, GEN_CHANNELS, NOISE_DIM,
 };

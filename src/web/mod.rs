@@ -20,7 +20,7 @@ use crate::backend::cpu_device;
 use crate::backend::{webgpu_device, BackendKind};
 use crate::data::{transfer_indices, ClassFilter, Dataset, DatasetKind, HELD_OUT_FROM};
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
-use crate::train::{layer_names, race, Chain, Run};
+use crate::train::{layer_names, race, self_check, Chain, Run, SelfCheck, SELF_CHECK_TOLERANCE};
 
 extern "C" {
     /// The static constructors (cubecl registers its IR types with `inventory` in them),
@@ -293,6 +293,24 @@ impl Lab {
     /// Test-set metrics of the student `which`: `{step, testAccuracy, testErrors, testLoss}`.
     pub async fn evaluate(&self, which: &str) -> Result<JsValue, JsError> {
         to_js(&self.run(which)?.evaluate().await.map_err(js_err)?)
+    }
+
+    /// Runs the kernels' self-check step on the training device and compares it with
+    /// `reference`, the CPU's numbers (`www/models/self-check.json`): the largest relative
+    /// difference, or an error saying why the device cannot be trusted.
+    #[wasm_bindgen(js_name = selfCheck)]
+    pub async fn self_check(&self, reference: JsValue) -> Result<f32, JsError> {
+        let reference: SelfCheck = serde_wasm_bindgen::from_value(reference)
+            .map_err(|e| JsError::new(&format!("self-check reference: {e}")))?;
+        let ours = self_check(&self.device).await.map_err(js_err)?;
+        let worst = ours.difference(&reference).map_err(js_err)?;
+        if worst > SELF_CHECK_TOLERANCE {
+            return Err(JsError::new(&format!(
+                "the GPU's self-check step differs from the CPU's by {worst:.1e} \
+                 (more than {SELF_CHECK_TOLERANCE:.0e})"
+            )));
+        }
+        Ok(worst)
     }
 }
 

@@ -14,6 +14,7 @@ test('WebGPU (SwiftShader): ready on WebGPU, trains 5 steps with a finite loss, 
   const backend = await page.textContent('#backend');
   const reason = await page.textContent('#backend-reason');
   assert.match(backend, /WebGPU/, `backend: ${backend} (${reason})`);
+  assert.match(reason, /self-check passed/, reason);
 
   await page.click('#btn-start');
   await waitForState(page, ['running', 'paused', 'done'], 10_000);
@@ -77,5 +78,29 @@ test('Backend auto: the CPU with a WebGPU adapter present, and the switch to Web
   await page.waitForFunction(() => /WebGPU/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
   const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
   assert.deepEqual(wasmFiles, ['/pkg-cpu/distill_lab_bg.wasm', '/pkg/distill_lab_bg.wasm']);
+  assertClean(assert, lab);
+});
+
+// A device whose kernels compute something else than the CPU's (here: the reference it is checked against says so,
+// as a GPU writing zeros would) is not trusted: the page falls back to the CPU build, says why, and trains.
+test('WebGPU that fails the self-check: the CPU build trains instead', { timeout: 180_000 }, async (t) => {
+  const lab = await launch({ webgpu: true });
+  t.after(() => lab.close());
+  const { page, context } = lab;
+  await context.route('**/models/self-check.json', async (route) => {
+    const reference = await (await route.fetch()).json();
+    reference.logits = reference.logits.map(() => 0); // what a skipped dispatch leaves behind
+    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(reference) });
+  });
+  await page.goto(`${lab.url}#dataset=mnist&hidden=32&batch=64&epochs=1&seed=1&eval=1000&backend=webgpu`);
+  await waitForState(page, 'ready', 180_000);
+  const backend = await page.textContent('#backend');
+  const reason = await page.textContent('#backend-reason');
+  assert.match(backend, /CPU/, `backend: ${backend} (${reason})`);
+  assert.match(reason, /failed the self-check \(the GPU's self-check step differs from the CPU's by [\d.e+-]+/, reason);
+  await page.click('#btn-start');
+  assert.ok((await waitForSteps(page, 5, 60_000)) >= 5);
+  const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
+  assert.deepEqual(wasmFiles, ['/pkg/distill_lab_bg.wasm', '/pkg-cpu/distill_lab_bg.wasm']);
   assertClean(assert, lab);
 });

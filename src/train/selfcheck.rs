@@ -1,0 +1,105 @@
+//! A self-check of a device's kernels before a run: one small Hinton step (forward, backward,
+//! Adam, forward again) on fixed, seeded inputs, whose numbers are compared with the same step on
+//! the CPU. The browser's WebGPU build has no CPU backend, so the CPU's numbers ship with the page
+//! (`www/models/self-check.json`, from `distill-lab self-check`); a GPU whose kernels write zeros
+//! or stale data (a shader that failed validation is skipped without an error on wasm) differs.
+
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use super::Optimizer;
+use crate::distill::hinton_loss;
+use crate::model::{read_f32, ModelSpec, Net};
+use crate::rng::Rng;
+use crate::{err, Result};
+
+/// The checked network: small, but every kind of product a dense student runs.
+const SPEC: &str = "mlp:48,24";
+const BATCH: usize = 16;
+const SEED: u64 = 20261130;
+/// Relative tolerance: f32 sums in another order, through one Adam step.
+pub const SELF_CHECK_TOLERANCE: f32 = 1e-3;
+
+/// What the step computed: the loss before and after one Adam step, and the logits after it.
+///
+/// # Shapes
+/// `logits`: `[16, 10]` row-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfCheck {
+    pub loss_before: f32,
+    pub loss_after: f32,
+    pub logits: Vec<f32>,
+}
+
+/// The step on `device`.
+pub async fn self_check(device: &Device) -> Result<SelfCheck> {
+    let spec = ModelSpec::parse(SPEC)?;
+    let device = device.clone().autodiff();
+    let net = Net::from_host(&spec, Net::init_host(&spec, SEED), &device)?;
+    let mut rng = Rng::stream(SEED, "self-check");
+    let x: Vec<f32> = (0..BATCH * crate::data::PIXELS)
+        .map(|_| rng.next_f32())
+        .collect();
+    let t: Vec<f32> = (0..BATCH * 10).map(|_| 4.0 * rng.normal()).collect();
+    let mut y = vec![0.0f32; BATCH * 10];
+    for row in 0..BATCH {
+        y[row * 10 + rng.below(10)] = 1.0;
+    }
+    let tensor = |v: &[f32], cols: usize| {
+        Tensor::<2>::from_data(TensorData::new(v.to_vec(), [BATCH, cols]), &device)
+    };
+    let (x, t, y) = (
+        tensor(&x, crate::data::PIXELS),
+        tensor(&t, 10),
+        tensor(&y, 10),
+    );
+    let loss = hinton_loss(net.forward(x.clone(), 0.0), t.clone(), y.clone(), 0.5, 4.0);
+    let grads = GradientsParams::from_grads(loss.backward(), &net);
+    let net = Optimizer::Adam.init(0.9).step(1e-2, net, grads);
+    let logits = net.forward(x, 0.0);
+    let after = hinton_loss(logits.clone(), t, y, 0.5, 4.0);
+    let values = read_f32(Tensor::cat(
+        vec![
+            loss.detach(),
+            after.detach(),
+            logits.detach().reshape([BATCH * 10]),
+        ],
+        0,
+    ))
+    .await?;
+    Ok(SelfCheck {
+        loss_before: values[0],
+        loss_after: values[1],
+        logits: values[2..].to_vec(),
+    })
+}
+
+impl SelfCheck {
+    /// The largest relative difference from `reference` (each number against the larger of its
+    /// magnitude and 1); an error when the shapes differ or a number is not finite.
+    pub fn difference(&self, reference: &SelfCheck) -> Result<f32> {
+        if self.logits.len() != reference.logits.len() {
+            return Err(err!(
+                "self-check: {} logits against {} in the reference",
+                self.logits.len(),
+                reference.logits.len()
+            ));
+        }
+        let ours = [self.loss_before, self.loss_after]
+            .into_iter()
+            .chain(self.logits.iter().copied());
+        let theirs = [reference.loss_before, reference.loss_after]
+            .into_iter()
+            .chain(reference.logits.iter().copied());
+        let mut worst = 0.0f32;
+        for (a, b) in ours.zip(theirs) {
+            if !a.is_finite() || !b.is_finite() {
+                return Err(err!("self-check: a non-finite number ({a} against {b})"));
+            }
+            worst = worst.max((a - b).abs() / b.abs().max(1.0));
+        }
+        Ok(worst)
+    }
+}
