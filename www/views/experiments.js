@@ -3,7 +3,7 @@
 
 import { drawCapacityChart, fitSentence } from './capacity-chart.js';
 import { viridis } from './canvas.js';
-import { tableRow } from './table.js';
+import { tableHead, tableRow } from './table.js';
 import { checkIndex, checkResults } from '../results-schema.js';
 import { t, num, pct as percent } from '../i18n.js';
 
@@ -135,15 +135,7 @@ export function createExperiments(panel) {
       if (me !== latest) return; // a later choice replaced this one
       table.replaceChildren();
       const { head, rows } = tableOf(doc);
-      const thead = document.createElement('thead');
-      const tr = document.createElement('tr');
-      for (const h of head) {
-        const th = document.createElement('th');
-        th.scope = 'col';
-        th.textContent = h;
-        tr.append(th);
-      }
-      thead.append(tr);
+      const thead = tableHead(head);
       const tbody = document.createElement('tbody');
       rows.forEach((cells, i) => tbody.append(tableRow(String(i), cells)));
       table.append(thead, tbody);

@@ -24,6 +24,13 @@ export function createTable(className, caption, columns) {
   table.className = className;
   const cap = document.createElement('caption');
   cap.textContent = caption;
+  const body = document.createElement('tbody');
+  table.append(cap, tableHead(columns), body);
+  return { table, body };
+}
+
+/** A table's header: one row of column headers. @param {string[]} columns */
+export function tableHead(columns) {
   const head = document.createElement('tr');
   for (const text of columns) {
     const th = document.createElement('th');
@@ -33,7 +40,5 @@ export function createTable(className, caption, columns) {
   }
   const thead = document.createElement('thead');
   thead.append(head);
-  const body = document.createElement('tbody');
-  table.append(cap, thead, body);
-  return { table, body };
+  return thead;
 }
