@@ -1,8 +1,10 @@
 //! The vendored data and the strict IDX parser.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
 
+use common::{gz, idx_labels as labels};
 use distill_lab::data::{parse_idx_images, parse_idx_labels, Dataset, DatasetKind, Split};
 use sha2::{Digest, Sha256};
 
@@ -13,19 +15,6 @@ fn images(count: u32, rows: u32, cols: u32, body: usize) -> Vec<u8> {
     }
     v.extend(std::iter::repeat_n(7u8, body));
     v
-}
-
-fn labels(values: &[u8]) -> Vec<u8> {
-    let mut v = 0x0801u32.to_be_bytes().to_vec();
-    v.extend_from_slice(&(values.len() as u32).to_be_bytes());
-    v.extend_from_slice(values);
-    v
-}
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]

@@ -7,13 +7,14 @@
 //! `cargo test --test fuzz` runs a short pass; `FUZZ_EXECS=N` sets the executions per loader
 //! (`make fuzz`). Regressions found by fuzzing are at the end.
 
+mod common;
 #[allow(dead_code)]
 #[path = "common/fuzz.rs"]
 mod fuzz_common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 
+use common::{gz, idx_labels};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{gunzip_limited, parse_idx_images, parse_idx_labels, MAX_DECOMPRESSED};
 use distill_lab::model::{
@@ -39,19 +40,6 @@ fn idx_images(count: u32, rows: u32, cols: u32) -> Vec<u8> {
     }
     v.extend((0..count * rows * cols).map(|i| (i * 31 % 256) as u8));
     v
-}
-
-fn idx_labels(values: &[u8]) -> Vec<u8> {
-    let mut v = 0x0801u32.to_be_bytes().to_vec();
-    v.extend_from_slice(&(values.len() as u32).to_be_bytes());
-    v.extend_from_slice(values);
-    v
-}
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 fn is_gzip(b: &[u8]) -> bool {

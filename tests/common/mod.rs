@@ -4,6 +4,7 @@
 
 pub mod golden;
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -21,4 +22,19 @@ pub fn mnist() -> Arc<Dataset> {
 pub fn mnist_teacher() -> Arc<TeacherLogits> {
     let path = "www/models/mnist-teacher.logits.safetensors";
     Arc::new(load_logits(path, &std::fs::read(path).unwrap()).unwrap())
+}
+
+/// An IDX label file (magic 0x0801) holding `values`.
+pub fn idx_labels(values: &[u8]) -> Vec<u8> {
+    let mut v = 0x0801u32.to_be_bytes().to_vec();
+    v.extend_from_slice(&(values.len() as u32).to_be_bytes());
+    v.extend_from_slice(values);
+    v
+}
+
+/// `bytes` gzip-compressed.
+pub fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
 }
