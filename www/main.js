@@ -9,7 +9,7 @@ import { createExplorer } from './views/explorer.js';
 import { createDark } from './views/dark.js';
 import { createWhy } from './views/why.js';
 import { createRace } from './views/race.js';
-import { createAsk } from './ask.js';
+import { createWorkerHost } from './worker-host.js';
 import { createMethodInfo } from './views/method.js';
 import { createChains } from './views/chains.js';
 import { createDiscriminatorChart } from './views/discriminator.js';
@@ -49,7 +49,7 @@ const layermap = createLayerMap(document.getElementById('lmap-field'), state);
 const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
   document.getElementById('gen-note'));
 
-let worker = null;
+let worker = null; // what the page posts to (worker-host.js)
 let pageState = 'loading';
 let canStart = false; // data and teacher of state.dataset are loaded
 let loadPending = false;
@@ -65,7 +65,13 @@ let pausing = false; // a pause was asked for and the current chunk is still run
 let classNames = []; // the loaded dataset's class names, in the page's language
 let lessonShown = null; // the lesson on screen (0 = the lab; null before the first)
 
-const ask = createAsk(() => worker);
+// Starts the worker and, when it fails for good, a new one that restores what it can (worker-host.js, recovery.js).
+const host = createWorkerHost({ onStatus: (msg) => onStatus(msg), pageState: () => pageState, restart: boot,
+  startAgain: (again) => start(again), notice: (text) => status.notice(text, 'error'),
+  onLost: (message) => { lessonCtx.onFail(message); chains.abort(message); },
+  stop: (message) => { canStart = false; fail(message); } });
+const ask = host.ask;
+if (window.__distillLabTest) window.__distillLabTest.points = () => charts.points(); // the browser tests read the curves
 const onError = (text) => status.notice(text, 'error');
 const explorer = createExplorer({ state, ask, onError });
 const dark = createDark({ state, ask, onError });
@@ -172,15 +178,18 @@ async function showCard(dataset) {
   if (card) layermap.setTeacher(card.architecture);
 }
 
-function load() {
+/** Loads the dataset and its teacher; `keep`: the run on screen (a new worker replaces one that failed). */
+function load(keep = false) {
   const dataset = state.get('dataset');
   canStart = false;
   loadPending = true;
   loadedDataset = dataset;
   teacherAccuracy = null;
-  clearRun();
+  if (!keep) {
+    clearRun();
+    chains.clear();
+  }
   results.clearTeacher();
-  chains.clear();
   charts.setTeacher(null);
   status.resetBars(['data', 'teacher']);
   setPageState('loading', t('status.loadingDataset', { name: datasetName(dataset) }));
@@ -188,20 +197,12 @@ function load() {
   showCard(dataset);
 }
 
-function boot() {
-  if (worker) worker.terminate();
-  ask.dropAll('the worker was restarted');
+/** Starts a worker; `restore`: it replaces one that failed (worker-host.js). */
+function boot(restore = null) {
   status.resetBars(['wasm', 'data', 'teacher']);
   status.setBackend('…', t('backend.starting'));
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = (event) => onStatus(event.data);
-  worker.onerror = (event) => {
-    event.preventDefault();
-    fail(t('error.worker', { message: event.message || t('error.workerStart') }));
-  };
-  worker.onmessageerror = () => fail(t('error.workerMessage'));
-  worker.postMessage({ command: 'init', backend: backendFlag });
-  load();
+  worker = host.start(backendFlag, restore);
+  load(Boolean(restore));
 }
 
 function fail(message) {
@@ -323,12 +324,13 @@ function onStatus(msg) {
   }
 }
 
-function start() {
+/** Starts a run; `again` {config}: the run a failed worker had going, on the curves it drew (worker-host.js). */
+function start(again = null) {
   if (!canStart) return;
-  clearRun();
+  if (!again) clearRun();
   setPageState('running', t('status.starting'));
   runId += 1;
-  const config = state.toConfig();
+  const config = again?.config ?? state.toConfig();
   writeHash();
   runSnapshot = {
     link: state.get('lesson') > 0 ? location.origin + location.pathname + state.toHash() : location.href,

@@ -177,6 +177,11 @@ export function createChains({ state, post, onError, teacherErrors }) {
     onReady() {
       $('chain-run').disabled = running;
     },
+    /** The worker failed: a chain in progress failed with it (its finished stages stay); disabled until ready. */
+    abort(message) {
+      if (running) this.onMessage({ id, phase: 'error', message });
+      $('chain-run').disabled = true;
+    },
     /** Forgets the chain (a new dataset is loading; the worker stops the chain itself). */
     clear() {
       id += 1;

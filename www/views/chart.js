@@ -117,6 +117,11 @@ export function createCharts(lossBox, accBox) {
       schedule();
     },
 
+    /** The points drawn: {steps, losses, evals: [[step, accuracy %], …]} (the tests read them). */
+    points() {
+      return { steps: [...loss.x], losses: [...loss.y], evals: [...acc.points].sort((a, b) => a[0] - b[0]) };
+    },
+
     /** The chart canvases, for PNG export: {loss, accuracy}. */
     canvases() {
       return { loss: lossPlot.ctx.canvas, accuracy: accPlot.ctx.canvas };
