@@ -10,10 +10,17 @@ const CHUNK_MS = 75;
 
 /**
  * @param {{withLab: (fn: (lab: any) => any) => Promise<any>, post: (msg: object) => void,
- *          tick: () => Promise<void>, messageOf: (e: any) => string}} deps
+ *          tick: () => Promise<void>, messageOf: (e: any) => string, fatal: (e: any) => void}} deps
+ *        fatal: reports an error after which the worker is to be replaced (a wasm trap), else does nothing
  */
-export function createChainRunner({ withLab, post, tick, messageOf }) {
+export function createChainRunner({ withLab, post, tick, messageOf, fatal }) {
   let job = null; // {id, cancelled, ended}
+
+  /** Chain `id` failed with `e`: says so, and reports a fatal error as such. */
+  function failed(id, e) {
+    post({ status: 'chain', id, phase: 'error', message: messageOf(e) });
+    fatal(e);
+  }
 
   async function loop(me, msg) {
     const stages = await withLab((l) => l.chainStart(msg.kind, msg.config, msg.generations ?? 3, msg.assistant ?? '256,256'));
@@ -37,6 +44,7 @@ export function createChainRunner({ withLab, post, tick, messageOf }) {
     }
   }
 
+  /** Stops the running chain; rejects when the Lab fails to. */
   function stop() {
     if (!job) return Promise.resolve();
     job.cancelled = true;
@@ -51,8 +59,9 @@ export function createChainRunner({ withLab, post, tick, messageOf }) {
       await stop();
       const me = { id: msg.id, cancelled: false, ended: null };
       job = me;
-      me.ended = loop(me, msg).catch((e) => post({ status: 'chain', id: me.id, phase: 'error', message: messageOf(e) }));
+      me.ended = loop(me, msg).catch((e) => failed(me.id, e));
     },
     stop,
+    failed,
   };
 }

@@ -11,17 +11,20 @@ const messageOf = (e) => (e && e.message ? e.message : String(e));
  * the path measured faster. Every measurement so far has the CPU build ahead for the lab's students (22–100× on
  * SwiftShader at every workload of results/bench/browser.json; on an H100 the same wasm through Deno's WebGPU ran
  * ~7 steps/s at every size against ~400 on the CPU path), so 'auto' trains on the CPU and says so. Resolves to
- * {lab, backend: {backend, reason, why, detail}}; `post` reports the wasm download's progress.
+ * {lab, backend: {backend, reason, why, detail}}; `post` reports the wasm download's progress. `cause`, with 'cpu':
+ * why the page asks for the CPU ({why: 'gpuLost', detail}: the WebGPU build failed in this session, recovery.js).
  */
-export async function startLab(mode, post) {
+export async function startLab(mode, post, cause = null) {
   let lab = null;
   let backend = null;
   // `why` names the reason for the page's text catalogs (backend.why.*); `reason` is the same in English, with the
   // technical detail, for the console and the tests.
   let why = null;
   let detail = '';
-  if (mode === 'cpu') why = 'cpuRequested';
-  else if (!self.navigator.gpu) why = 'noWebgpu';
+  if (mode === 'cpu') {
+    why = cause?.why ?? 'cpuRequested';
+    detail = cause?.detail ?? '';
+  } else if (!self.navigator.gpu) why = 'noWebgpu';
   else {
     try {
       const adapter = await self.navigator.gpu.requestAdapter();
@@ -68,6 +71,7 @@ export async function startLab(mode, post) {
 /** The English reasons (the page shows backend.why.* from its catalogs). */
 const REASONS = {
   cpuRequested: () => 'CPU requested by backend=cpu in the link',
+  gpuLost: (d) => `the WebGPU build failed in this session (${d})`,
   autoCpu: () => 'a WebGPU adapter is there, but the CPU path trained faster in every measurement (backend=webgpu to use it)',
   noWebgpu: () => 'no WebGPU in this browser (navigator.gpu missing)',
   noAdapter: () => 'no WebGPU adapter (requestAdapter() returned null)',

@@ -1,10 +1,13 @@
 // Module worker: the wasm (and so all training) runs here, never on the page's thread.
 // Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
 //
-// In:  init {backend: auto|cpu|webgpu} | load {dataset} | start {config, runId} | pause | resume | reset
-//      | ask {id, what, args}: a query of the teaching views, see ASK | chain … | chainStop: see chain-runner.js
+// In:  init {backend: auto|cpu|webgpu, why?: 'gpuLost', detail?, test?} | load {dataset} | start {config, runId}
+//      | pause | resume | reset
+//      | ask {id, what, args}: a query of the teaching views, see ASK, or 'ping' | chain … | chainStop: see chain-runner.js
+//      | test-trap: the browser tests' forced trap, see worker-fatal.js
 // Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
 //      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
+//      | fatal {message, kind: 'trap'|'gpu'}: the wasm cannot be trusted any more, the page replaces this worker
 //      and, tagged with the runId given to start so that the page can drop late ones from an older run:
 //      progress {step, totalSteps, epoch, losses, baselineLosses, discriminator, stepsPerSec}
 //      | eval {step, testAccuracy, testErrors, testLoss, baseline: {…} | null}
@@ -15,6 +18,7 @@
 import { fetchBytes, progressReporter } from './fetch.js';
 import { startLab } from './worker-backend.js';
 import { createChainRunner } from './chain-runner.js';
+import { fatalKind, createTestTrap } from './worker-fatal.js';
 
 const DATA_DIRS = { mnist: 'mnist', fashion: 'fashion-mnist' };
 const DATA_FILES = [
@@ -37,13 +41,17 @@ let initFailed = false;
 let queue = Promise.resolve();
 let extras = Promise.resolve(); // the teacher network and second teacher of the current load, fetched after 'ready'
 let labLock = Promise.resolve();
+const testTrap = createTestTrap();
 
 /**
  * Runs `fn(lab)` when no other call into the Lab is in flight: the wasm object may not be re-entered while an async
  * method (a training chunk, a read-back) awaits.
  */
 function withLab(fn) {
-  const next = labLock.then(() => fn(lab));
+  const next = labLock.then(() => {
+    testTrap.beforeCall();
+    return fn(lab);
+  });
   labLock = next.catch(() => {});
   return next;
 }
@@ -76,13 +84,27 @@ async function ask(msg) {
     post({ status: 'answer', id: msg.id, result });
   } catch (e) {
     post({ status: 'answer', id: msg.id, error: messageOf(e) });
+    ifFatal(e);
   }
 }
 
 const post = (msg) => self.postMessage(msg);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const messageOf = (e) => (e && e.message ? e.message : String(e));
-const chains = createChainRunner({ withLab, post, tick, messageOf });
+/** Posts an error: `fatal` when the wasm (or, with `gpu`, the WebGPU device) cannot be trusted any more. */
+function report(e, gpu = false) {
+  const kind = fatalKind(e, backend?.backend) ?? (gpu && backend?.backend === 'webgpu' ? 'gpu' : null);
+  post(kind ? { status: 'fatal', kind, message: messageOf(e) } : { status: 'error', message: messageOf(e) });
+}
+/** Posts `fatal` when `e` is fatal, else nothing (the caller says what failed). */
+const ifFatal = (e) => fatalKind(e, backend?.backend) && report(e);
+const chains = createChainRunner({ withLab, post, tick, messageOf, fatal: ifFatal });
+// A trap in a promise nobody awaits still ends this worker.
+self.addEventListener('unhandledrejection', (event) => {
+  if (!fatalKind(event.reason, backend?.backend)) return;
+  event.preventDefault();
+  report(event.reason);
+});
 
 self.onmessage = (event) => {
   const msg = event.data || {};
@@ -108,21 +130,28 @@ self.onmessage = (event) => {
         if (loaded) post({ status: 'ready', ...backend, ...loaded });
       });
     case 'ask':
+      // The page's ping (is this worker there?) is answered at once.
+      if (msg.what === 'ping') return post({ status: 'answer', id: msg.id, result: true });
       // Queries do not wait for a queued load or start; they take turns with training chunks.
       ask(msg);
       return;
     case 'chain':
       if (!lab || !loaded) return post({ status: 'chain', id: msg.id, phase: 'error', message: 'the lab is still loading' });
-      extras.then(() => chains.start(msg));
+      extras.then(() => chains.start(msg)).catch((e) => chains.failed(msg.id, e));
       return;
     case 'chainStop':
-      chains.stop();
+      chains.stop().catch(ifFatal);
       return;
-    case 'init':
-      return enqueue(() => init(['auto', 'cpu', 'webgpu'].includes(msg.backend) ? msg.backend : 'auto'));
+    case 'test-trap':
+      return testTrap.arm(msg);
+    case 'init': {
+      if (msg.test === true) testTrap.enable();
+      const cause = msg.why === 'gpuLost' ? { why: 'gpuLost', detail: String(msg.detail ?? '') } : null;
+      return enqueue(() => init(['auto', 'cpu', 'webgpu'].includes(msg.backend) ? msg.backend : 'auto', cause));
+    }
     case 'load': {
       stopRun();
-      chains.stop();
+      chains.stop().catch(ifFatal);
       // The downloads start now, while the wasm (queued before) may still be downloading and compiling.
       const downloads = download(msg.dataset);
       return enqueue(() => load(msg.dataset, downloads));
@@ -138,7 +167,7 @@ self.onmessage = (event) => {
 
 /** Runs commands that touch the Lab one at a time; an exception becomes an error status. */
 function enqueue(job) {
-  queue = queue.then(job).catch((e) => post({ status: 'error', message: messageOf(e) }));
+  queue = queue.then(job).catch((e) => report(e));
 }
 
 function stopRun() {
@@ -153,9 +182,9 @@ async function waitRunEnded() {
 }
 
 /** Starts the wasm on the path `mode` asks for (worker-backend.js) and says which, and why. */
-async function init(mode) {
+async function init(mode, cause) {
   initFailed = true; // until it succeeds; a later load then stays quiet instead of repeating the error
-  ({ lab, backend } = await startLab(mode, post));
+  ({ lab, backend } = await startLab(mode, post, cause));
   initFailed = false;
   post({ status: 'backend', ...backend });
 }
@@ -223,7 +252,8 @@ async function start(config, id = 0) {
   const students = config.race ? ['distilled', 'baseline'] : ['distilled'];
   run = { id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null };
   pauseNext = false;
-  run.ended = train(run).catch((e) => post({ status: 'error', message: messageOf(e) }));
+  // On WebGPU, an error in the middle of a run (its settings were checked by start) is the GPU failing.
+  run.ended = train(run).catch((e) => report(e, true));
 }
 
 async function evaluate(run, stats) {
@@ -262,6 +292,7 @@ async function trainChunk(run, target, stats) {
   let baselineLosses = null;
   for (const which of run.students) {
     const have = stats.steps[which];
+    testTrap.beforeChunk(have);
     const t0 = performance.now();
     const r = await withLab((l) => l.trainSteps(Math.max(0, target - have), which));
     stats.ms[which] += performance.now() - t0;
