@@ -1,6 +1,6 @@
 //! distill-lab: a knowledge-distillation lab whose core runs natively and in the browser.
 //!
-//! The core (`data`, `model`, `distill`, `train`, `analysis`) knows nothing of the browser; `web` is the
+//! The core (`data`, `model`, `distill`, `method`, `train`, `analysis`) knows nothing of the browser; `web` is the
 //! only module that touches wasm-bindgen.
 
 pub mod analysis;
@@ -8,6 +8,7 @@ pub mod backend;
 pub mod data;
 pub mod distill;
 pub mod error;
+pub mod method;
 pub mod model;
 pub mod rng;
 pub mod train;

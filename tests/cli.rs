@@ -145,13 +145,13 @@ fn experiment_methods_prints_a_table_and_writes_json() {
         "Hinton KD",
         "entropy-matched",
         "DKD",
-        "multi-teacher, average",
-        "confidence-weighted",
-        "quantization-aware KD",
+        "Two teachers, averaged",
+        "Two teachers, by confidence",
+        "Quantization-aware KD",
         "Lion + cosine",
-        "progressive layer-wise",
-        "adversarial",
-        "data-free",
+        "Progressive layer-wise",
+        "Adversarial",
+        "Data-free",
     ] {
         assert!(out.contains(label), "{label} missing from:\n{out}");
     }

@@ -8,17 +8,22 @@ use std::sync::Arc;
 
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::method::MethodRef;
 use distill_lab::model::{load_weights, save_weights, ModelSpec};
 use distill_lab::train::{
-    feature_channels, FeatureStats, Method, Run, TrainConfig, FEATURE_STATS_KEY, GRID_PER_CLASS,
+    feature_channels, FeatureStats, Run, TrainConfig, FEATURE_STATS_KEY, GRID_PER_CLASS,
 };
+/// The registered method `key`.
+fn m(key: &str) -> MethodRef {
+    MethodRef::parse(key).unwrap()
+}
 
 const TEACHER: &str = "www/models/mnist-teacher.safetensors";
 
 fn config(epochs: usize) -> TrainConfig {
     TrainConfig {
         student: "mlp:64".into(),
-        method: Method::DataFree,
+        method: m("data-free"),
         epochs,
         train_limit: 6400,
         batch_size: 64,
@@ -80,7 +85,7 @@ fn the_student_learns_real_digits_without_any_training_image() {
     assert!(mean > 0.01 && mean < 0.9, "mean grey {mean}");
     // Other methods have no generator.
     let hinton = TrainConfig {
-        method: Method::Hinton,
+        method: m("hinton"),
         ..config(1)
     };
     let other = Run::new(hinton, real, Some(mnist_teacher()), &cpu_device()).unwrap();

@@ -8,8 +8,13 @@ use std::sync::Arc;
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::Ramp;
+use distill_lab::method::MethodRef;
 use distill_lab::model::{load_logits, load_weights, TeacherLogits};
-use distill_lab::train::{Method, Optimizer, Run, Schedule, TrainConfig};
+use distill_lab::train::{Optimizer, Run, Schedule, TrainConfig};
+/// The registered method `key`.
+fn m(key: &str) -> MethodRef {
+    MethodRef::parse(key).unwrap()
+}
 
 fn mlp_teacher() -> Arc<TeacherLogits> {
     let path = "www/models/mnist-mlp-teacher.logits.safetensors";
@@ -42,7 +47,7 @@ fn train(config: TrainConfig, teachers: Vec<Arc<TeacherLogits>>) -> (f64, f64) {
         ..config
     };
     let mut run = Run::with_teachers(config, mnist(), teachers, &cpu_device()).unwrap();
-    if run.config().method.needs_teacher_net() {
+    if run.config().method.needs().teacher_net {
         let path = "www/models/mnist-teacher.safetensors";
         let (spec, net, _) =
             load_weights(path, &std::fs::read(path).unwrap(), None, run.device()).unwrap();
@@ -80,10 +85,7 @@ fn hinton_with_schedules_and_entropy_matched_tau_trains() {
     check("hinton, cosine α and τ", cosine, t.clone(), 0.88);
     check(
         "hinton, entropy-matched τ",
-        TrainConfig {
-            target_entropy: Some(1.5),
-            ..TrainConfig::default()
-        },
+        TrainConfig::default().with_param("targetEntropy", 1.5),
         t,
         0.88,
     );
@@ -94,7 +96,7 @@ fn dkd_trains() {
     check(
         "dkd",
         TrainConfig {
-            method: Method::Dkd,
+            method: m("dkd"),
             ..TrainConfig::default()
         },
         vec![mnist_teacher()],
@@ -105,9 +107,9 @@ fn dkd_trains() {
 #[test]
 fn multi_teacher_methods_train_and_need_two_teachers() {
     let two = vec![mnist_teacher(), mlp_teacher()];
-    for method in [Method::MultiAverage, Method::MultiConfidence] {
+    for method in [m("multi-average"), m("multi-confidence")] {
         check(
-            method.name(),
+            method.key(),
             TrainConfig {
                 method,
                 ..TrainConfig::default()
@@ -143,9 +145,9 @@ fn the_second_teacher_is_a_good_mlp() {
 #[test]
 fn feature_methods_train_with_the_teacher_network() {
     let t = vec![mnist_teacher()];
-    for method in [Method::Fitnets, Method::FitnetsTwoStage, Method::Rkd] {
+    for method in [m("fitnets"), m("fitnets-two-stage"), m("rkd")] {
         check(
-            method.name(),
+            method.key(),
             TrainConfig {
                 method,
                 ..TrainConfig::default()
@@ -155,14 +157,14 @@ fn feature_methods_train_with_the_teacher_network() {
         );
     }
     let cnn = TrainConfig {
-        method: Method::Attention,
+        method: m("attention"),
         student: "cnn:8,16,32".into(),
         ..TrainConfig::default()
     };
     check("attention", cnn, t.clone(), 0.88);
     // FSP compares conv layers channel by channel: the student has the teacher's 32 and 64.
     let fsp = TrainConfig {
-        method: Method::Fsp,
+        method: m("fsp"),
         student: "cnn:32,64,32".into(),
         train_limit: 5000,
         ..TrainConfig::default()
@@ -171,7 +173,7 @@ fn feature_methods_train_with_the_teacher_network() {
     // Without the teacher network they refuse to train, saying why; AT refuses an MLP student.
     let mut run = Run::with_teachers(
         TrainConfig {
-            method: Method::Fitnets,
+            method: m("fitnets"),
             student: "mlp:16".into(),
             ..TrainConfig::default()
         },
@@ -184,7 +186,7 @@ fn feature_methods_train_with_the_teacher_network() {
     assert!(e.message().contains("teacher network"), "{}", e.message());
     let mut run = Run::with_teachers(
         TrainConfig {
-            method: Method::Attention,
+            method: m("attention"),
             student: "mlp:16".into(),
             ..TrainConfig::default()
         },
@@ -204,7 +206,7 @@ fn feature_methods_train_with_the_teacher_network() {
         .contains("CNN"));
     let mut run = Run::with_teachers(
         TrainConfig {
-            method: Method::Fsp,
+            method: m("fsp"),
             student: "cnn:8,16,32".into(),
             ..TrainConfig::default()
         },
@@ -314,7 +316,7 @@ fn sgd_with_momentum_and_lion_train_with_warm_up_and_schedules() {
 fn adversarial_distillation_trains_the_student_and_its_discriminator() {
     let config = TrainConfig {
         student: "mlp:64".into(),
-        method: Method::Adversarial,
+        method: m("adversarial"),
         epochs: 2,
         train_limit: 10_000,
         lr: 2e-3,

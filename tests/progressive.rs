@@ -6,10 +6,15 @@ mod common;
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::progressive_stage;
+use distill_lab::method::MethodRef;
 use distill_lab::model::{load_weights, ModelSpec};
 use distill_lab::train::{
-    adapter_dims, layer_names, parse_layer_map, resolve_layer_map, Method, Run, TrainConfig,
+    adapter_dims, layer_names, parse_layer_map, resolve_layer_map, Run, TrainConfig,
 };
+/// The registered method `key`.
+fn m(key: &str) -> MethodRef {
+    MethodRef::parse(key).unwrap()
+}
 
 const TEACHER: &str = "www/models/mnist-teacher.safetensors";
 
@@ -71,7 +76,7 @@ fn the_schedule_takes_pairs_in_turn_then_the_output() {
 fn a_cnn_student_learns_layer_by_layer_then_from_the_outputs() {
     let config = TrainConfig {
         student: "cnn:8,16,32".into(),
-        method: Method::Progressive,
+        method: m("progressive"),
         epochs: 2,
         train_limit: 10_000,
         lr: 2e-3,
@@ -107,10 +112,7 @@ fn a_cnn_student_learns_layer_by_layer_then_from_the_outputs() {
     }
 
     // A mapping that does not fit is refused when the teacher network arrives.
-    let bad = TrainConfig {
-        layer_map: "3:1,2:2".into(),
-        ..config
-    };
+    let bad = config.with_param("layerMap", "3:1,2:2");
     let mut run = Run::new(bad, mnist(), Some(mnist_teacher()), &cpu_device()).unwrap();
     let (spec, net, _) = load_weights(
         TEACHER,

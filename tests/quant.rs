@@ -6,8 +6,13 @@ mod common;
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::PIXELS;
+use distill_lab::method::MethodRef;
 use distill_lab::model::{argmax, load_weights, save_weights, ModelSpec, Net, QuantNet};
-use distill_lab::train::{evaluate_logits, predict, Method, Run, TrainConfig};
+use distill_lab::train::{evaluate_logits, predict, Run, TrainConfig};
+/// The registered method `key`.
+fn m(key: &str) -> MethodRef {
+    MethodRef::parse(key).unwrap()
+}
 
 /// Share of rows of two `[n, 10]` logit tables with the same top class.
 fn agreement(a: &[f32], b: &[f32]) -> f64 {
@@ -109,8 +114,7 @@ fn int8_files_round_trip_and_bad_files_are_refused() {
 fn quantization_aware_distillation_trains_and_exports_an_int8_student() {
     let config = TrainConfig {
         student: "mlp:64".into(),
-        method: Method::Qat,
-        bits: 8,
+        method: m("qat"),
         epochs: 2,
         train_limit: 10_000,
         lr: 2e-3,

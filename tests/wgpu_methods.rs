@@ -12,9 +12,14 @@ use std::sync::Arc;
 use common::{mnist, mnist_teacher};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device};
 use distill_lab::data::PIXELS;
+use distill_lab::method::{MethodRef, REGISTRY};
 use distill_lab::model::{argmax, load_logits, TeacherLogits};
-use distill_lab::train::{self_check, Method, Run, SelfCheck, TrainConfig, SELF_CHECK_TOLERANCE};
+use distill_lab::train::{self_check, Run, SelfCheck, TrainConfig, SELF_CHECK_TOLERANCE};
 use distill_lab::Result;
+/// The registered method `key`.
+fn m(key: &str) -> MethodRef {
+    MethodRef::parse(key).unwrap()
+}
 
 /// Steps compared per method.
 const STEPS: usize = 5;
@@ -33,10 +38,10 @@ fn mlp_teacher() -> Arc<TeacherLogits> {
 }
 
 /// The student each method takes (the conv methods need CNN students; FSP the teacher's channels).
-fn config(method: Method) -> TrainConfig {
-    let student = match method {
-        Method::Attention => "cnn:8,16,32",
-        Method::Fsp => "cnn:32,64,32",
+fn config(method: MethodRef) -> TrainConfig {
+    let student = match method.key() {
+        "attention" => "cnn:8,16,32",
+        "fsp" => "cnn:32,64,32",
         _ => "mlp:64",
     };
     TrainConfig {
@@ -51,15 +56,15 @@ fn config(method: Method) -> TrainConfig {
 }
 
 /// The losses of the first [`STEPS`] steps and the logits of the fixed batch afterwards.
-fn steps_on(method: Method, device: &burn::tensor::Device) -> Result<(Vec<f32>, Vec<f32>)> {
-    let teachers = if method.multi_teacher() {
+fn steps_on(method: MethodRef, device: &burn::tensor::Device) -> Result<(Vec<f32>, Vec<f32>)> {
+    let teachers = if method.needs().teachers > 1 {
         vec![mnist_teacher(), mlp_teacher()]
     } else {
         vec![mnist_teacher()]
     };
     let data = mnist();
     let mut run = Run::with_teachers(config(method), data.clone(), teachers, device)?;
-    if method.needs_teacher_net() {
+    if method.needs().teacher_net {
         let path = "www/models/mnist-teacher.safetensors";
         run.load_teacher_net(path, &std::fs::read(path).unwrap())?;
     }
@@ -78,10 +83,10 @@ fn every_method_gives_the_same_first_steps_on_the_gpu_and_the_cpu() {
         }
     };
     let mut failures = Vec::new();
-    for method in Method::ALL {
+    for method in REGISTRY.iter().map(|x| m(x.info().key)) {
         let (g, gl) = steps_on(method, &gpu).unwrap();
         let (c, cl) = steps_on(method, &cpu_device()).unwrap();
-        assert_eq!((g.len(), c.len()), (STEPS, STEPS), "{}", method.name());
+        assert_eq!((g.len(), c.len()), (STEPS, STEPS), "{}", method.key());
         let worst = g
             .iter()
             .zip(&c)
@@ -97,12 +102,12 @@ fn every_method_gives_the_same_first_steps_on_the_gpu_and_the_cpu() {
         }
         eprintln!(
             "{:<18} worst relative loss difference {worst:.2e}, predictions differing {differ}/{FIXED_BATCH}",
-            method.name()
+            method.key()
         );
         if worst > LOSS_TOL || differ > 0 || gl.iter().all(|&v| v == 0.0) {
             failures.push(format!(
                 "{}: gpu {g:?} vs cpu {c:?}; {differ} predictions differ",
-                method.name()
+                method.key()
             ));
         }
     }

@@ -3,6 +3,7 @@
 mod analyze;
 mod bench;
 mod experiment;
+mod params;
 mod run_loop;
 mod selfcheck;
 mod teacher;
@@ -14,8 +15,9 @@ use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::distill::Ramp;
+use distill_lab::method::MethodRef;
 use distill_lab::model::{load_logits, save_weights, TeacherLogits, MAX_FILE_BYTES};
-use distill_lab::train::{evaluate_logits, Method, Optimizer, Schedule, TrainConfig};
+use distill_lab::train::{evaluate_logits, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
@@ -46,6 +48,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// One fixed training step whose numbers the page checks a WebGPU device against.
     SelfCheck(selfcheck::SelfCheckArgs),
+    /// The registered distillation methods: key, name, paper, needs, stages and parameters
+    /// (with ranges and defaults), as JSON (the catalogue the page reads from the wasm).
+    Methods,
 }
 
 /// Flags shared by every training command.
@@ -150,30 +155,12 @@ struct DistillArgs {
     int8: Option<PathBuf>,
 }
 
-/// The distillation method and its settings.
+/// The distillation method and its settings: `--method`, the ramps of α and τ, and each
+/// registered method's parameters as flags ([`params::MethodParams`]).
 #[derive(Args, Clone)]
 pub struct MethodArgs {
-    /// Loss: hinton, dkd, multi-average, multi-confidence, fitnets, fitnets-two-stage, attention
-    /// (CNN students), rkd, adversarial, data-free (a generator, no training image; try --lr
-    /// 0.003), progressive (layer pairs of --layer-map, one at a time, then the output), fsp (CNN students with the teacher's conv channels) or qat (Hinton's loss, student
-    /// fake-quantized to --bits).
-    #[arg(long, default_value = "hinton")]
+    #[arg(long, default_value = "hinton", help = params::method_help())]
     method: String,
-    /// DKD: weight of the target-class term.
-    #[arg(long, default_value_t = 1.0)]
-    dkd_alpha: f32,
-    /// DKD: weight of the non-target-class term.
-    #[arg(long, default_value_t = 8.0)]
-    dkd_beta: f32,
-    /// FitNets (joint): weight of the hint term.
-    #[arg(long, default_value_t = 1.0)]
-    hint_weight: f32,
-    /// Adversarial distillation: weight of the student's fool-the-discriminator term.
-    #[arg(long, default_value_t = 1.0)]
-    adv_weight: f32,
-    /// Attention transfer: β (AT terms weighted β/2).
-    #[arg(long, default_value_t = 1000.0)]
-    at_beta: f32,
     /// How α and τ move to --alpha-end / --tau-end: constant, linear or cosine.
     #[arg(long, default_value = "constant")]
     ramp: String,
@@ -183,17 +170,8 @@ pub struct MethodArgs {
     /// τ at the end of the run (with --ramp linear|cosine).
     #[arg(long)]
     tau_end: Option<f32>,
-    /// Per-example τ giving the teacher's softened output this many bits of entropy (hinton).
-    #[arg(long)]
-    target_entropy: Option<f32>,
-    /// Quantization-aware distillation (qat) and --int8: bits per weight and activation (2..=8).
-    #[arg(long, default_value_t = 8)]
-    bits: u32,
-    /// Progressive distillation: teacher:student layer pairs, shallow first, e.g. 2:1,3:2
-    /// (feature layers numbered from 1: conv blocks, then hidden dense layers; default: chosen
-    /// from the two architectures).
-    #[arg(long, default_value = "")]
-    layer_map: String,
+    #[command(flatten)]
+    params: params::MethodParams,
 }
 
 impl MethodArgs {
@@ -205,18 +183,11 @@ impl MethodArgs {
             r => return Err(err!("ramp '{r}': expected constant, linear or cosine")),
         };
         Ok(TrainConfig {
-            method: Method::parse(&self.method)?,
-            dkd_alpha: self.dkd_alpha,
-            dkd_beta: self.dkd_beta,
-            hint_weight: self.hint_weight,
-            at_beta: self.at_beta,
-            adv_weight: self.adv_weight,
+            method: MethodRef::parse(&self.method)?,
             ramp,
             alpha_end: self.alpha_end,
             tau_end: self.tau_end,
-            target_entropy: self.target_entropy,
-            bits: self.bits,
-            layer_map: self.layer_map.clone(),
+            params: self.params.apply(base.params.clone())?,
             ..base
         })
     }
@@ -227,20 +198,17 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     distill_lab::data::read_file(path, MAX_FILE_BYTES)
 }
 
-/// The logits of `paths`, or of the bundled teachers `method` needs for `dataset`.
+/// The logits of `paths`, or of `count` bundled teachers for `dataset` (1: the CNN teacher; 2:
+/// also the MLP teacher, for the multi-teacher methods).
 fn load_teachers(
     paths: &[PathBuf],
     dataset: &str,
-    method: Method,
+    count: usize,
 ) -> Result<Vec<Arc<TeacherLogits>>> {
-    let defaults: Vec<PathBuf> = if method.multi_teacher() {
-        vec!["teacher", "mlp-teacher"]
-    } else {
-        vec!["teacher"]
-    }
-    .into_iter()
-    .map(|n| PathBuf::from(format!("www/models/{dataset}-{n}.logits.safetensors")))
-    .collect();
+    let defaults: Vec<PathBuf> = ["teacher", "mlp-teacher"][..count.clamp(1, 2)]
+        .iter()
+        .map(|n| PathBuf::from(format!("www/models/{dataset}-{n}.logits.safetensors")))
+        .collect();
     let paths = if paths.is_empty() {
         &defaults[..]
     } else {
@@ -305,6 +273,12 @@ pub fn main() -> Result<()> {
         Command::Experiment(e) => experiment::run(e),
         Command::Bench(a) => bench::bench(a),
         Command::SelfCheck(a) => selfcheck::run(a),
+        Command::Methods => {
+            let text = serde_json::to_string_pretty(&distill_lab::method::catalogue())
+                .map_err(|e| err!("{e}"))?;
+            println!("{text}");
+            Ok(())
+        }
     }
 }
 
@@ -319,13 +293,13 @@ fn distill(a: DistillArgs) -> Result<()> {
     let (data, device, backend) = a.common.load()?;
     let teachers = match a.hard {
         true => Vec::new(),
-        false => load_teachers(&a.teacher, data.kind.name(), config.method)?,
+        false => load_teachers(&a.teacher, data.kind.name(), config.method.needs().teachers)?,
     };
     let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
     attach_teacher_net(&mut run)?;
     let summary = run_loop::run_to_end(&mut run, backend)?;
     if let Some(path) = a.int8 {
-        let q = block_on(run.quantize(run.config().bits))?;
+        let q = block_on(run.quantize(run.config().params.num("bits") as u32))?;
         let test = &run.data().test;
         let eval = evaluate_logits(run.step(), &q.logits(&test.images), &test.labels);
         let bytes = q.to_bytes(&[])?;
@@ -347,7 +321,7 @@ fn distill(a: DistillArgs) -> Result<()> {
 
 /// Loads the bundled teacher network onto the run's device when its method needs features.
 pub fn attach_teacher_net(run: &mut distill_lab::train::Run) -> Result<()> {
-    if !run.config().method.needs_teacher_net() || !run.has_teacher() {
+    if !run.config().method.needs().teacher_net || !run.has_teacher() {
         return Ok(());
     }
     let path = PathBuf::from(format!(

@@ -3,120 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::optim::{learning_rate, Optimizer, Schedule};
-use super::progressive::parse_layer_map;
 use crate::distill::Ramp;
+use crate::method::{MethodRef, Params};
 use crate::model::ModelSpec;
 use crate::{err, Result};
-
-/// The distillation loss of a run (with a teacher; without one every run is plain CE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Method {
-    /// Hinton et al. 2015: `α·CE + (1−α)·τ²·KL` ([`crate::distill::hinton_loss`]).
-    #[default]
-    Hinton,
-    /// Zhao et al. 2022: `α·CE + w·DKD(α_dkd, β_dkd, τ)` ([`crate::distill::dkd_loss`]), the
-    /// DKD weight `w` rising linearly from 0 to 1 over the first 10 % of the steps.
-    Dkd,
-    /// Several teachers, averaged: `α·CE + (1−α)·τ²·KL(mean_k p_k ‖ s)`.
-    MultiAverage,
-    /// Several teachers, weighted per example by their confidence.
-    MultiConfidence,
-    /// FitNets (Romero et al. 2015), joint: Hinton's loss + `hint_weight`·hint.
-    Fitnets,
-    /// FitNets, the paper's two stages: the hint alone first, then Hinton's loss.
-    FitnetsTwoStage,
-    /// Attention transfer (Zagoruyko & Komodakis 2017) + Hinton's loss; CNN students.
-    Attention,
-    /// Relational KD (Park et al. 2019): `α·CE + (1−α)·(25·L_D + 50·L_A)`.
-    Rkd,
-    /// Adversarial distillation: Hinton's loss + `adv_weight`·(fool a discriminator that tells
-    /// teacher outputs from student outputs), the discriminator learning alongside.
-    Adversarial,
-    /// Data-free distillation (DAFL, Chen et al. 2019): a generator invents the inputs from noise
-    /// and the student learns the teacher's soft labels on them; no training image is used.
-    DataFree,
-    /// Progressive layer-wise distillation: teacher→student layer pairs (`layer_map`) distilled
-    /// one at a time, shallow first, through learned adapters, then Hinton's loss.
-    Progressive,
-    /// FSP matrices (Yim et al. 2017), the paper's two stages: the FSP loss alone first, then
-    /// Hinton's loss; CNN students with the teacher's conv channels.
-    Fsp,
-    /// Quantization-aware distillation: Hinton's loss on a student whose weights and layer
-    /// inputs are fake-quantized to `bits` bits ([`crate::distill::fake_quant`]).
-    Qat,
-}
-
-impl Method {
-    /// Every method, in the order tables list them.
-    pub const ALL: [Method; 13] = [
-        Method::Hinton,
-        Method::Dkd,
-        Method::MultiAverage,
-        Method::MultiConfidence,
-        Method::Fitnets,
-        Method::FitnetsTwoStage,
-        Method::Attention,
-        Method::Rkd,
-        Method::Adversarial,
-        Method::DataFree,
-        Method::Progressive,
-        Method::Fsp,
-        Method::Qat,
-    ];
-
-    /// Parses a method's [`Method::name`].
-    pub fn parse(name: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|m| m.name()).collect();
-                err!(
-                    "unknown method '{name}': expected one of {}",
-                    names.join(", ")
-                )
-            })
-    }
-
-    /// The name in configs, links and tables.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Hinton => "hinton",
-            Method::Dkd => "dkd",
-            Method::MultiAverage => "multi-average",
-            Method::MultiConfidence => "multi-confidence",
-            Method::Fitnets => "fitnets",
-            Method::FitnetsTwoStage => "fitnets-two-stage",
-            Method::Attention => "attention",
-            Method::Rkd => "rkd",
-            Method::Adversarial => "adversarial",
-            Method::DataFree => "data-free",
-            Method::Progressive => "progressive",
-            Method::Fsp => "fsp",
-            Method::Qat => "qat",
-        }
-    }
-
-    /// Whether it needs the teacher network's intermediate features (not only its logits).
-    pub fn needs_teacher_net(self) -> bool {
-        matches!(
-            self,
-            Method::Fitnets
-                | Method::FitnetsTwoStage
-                | Method::Attention
-                | Method::Rkd
-                | Method::Fsp
-                | Method::DataFree
-                | Method::Progressive
-        )
-    }
-
-    /// Whether it needs more than one teacher.
-    pub fn multi_teacher(self) -> bool {
-        matches!(self, Method::MultiAverage | Method::MultiConfidence)
-    }
-}
 
 /// Settings of one training run (a distilled student, a hard-label baseline or a teacher).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,32 +42,18 @@ pub struct TrainConfig {
     pub jitter: usize,
     /// Use only the first this many training examples (0 = all); for quick runs and tests.
     pub train_limit: usize,
-    /// The distillation loss.
-    pub method: Method,
-    /// FitNets: weight of the hint term in the joint variant.
-    pub hint_weight: f32,
-    /// Attention transfer: β (the AT terms are weighted β/2; paper: 1000).
-    pub at_beta: f32,
-    /// Adversarial distillation: weight of the student's fool-the-discriminator term.
-    pub adv_weight: f32,
-    /// DKD's weight of the target-class term (paper: 1).
-    pub dkd_alpha: f32,
-    /// DKD's weight of the non-target-class term (paper: 8).
-    pub dkd_beta: f32,
+    /// The distillation method (by its key in configs).
+    pub method: MethodRef,
     /// How α and τ move from their start values to `alpha_end` / `tau_end` over the run.
     pub ramp: Ramp,
     /// α at the end of the run (with a ramp other than constant); `None` = α.
     pub alpha_end: Option<f32>,
     /// τ at the end of the run (with a ramp other than constant); `None` = τ.
     pub tau_end: Option<f32>,
-    /// Entropy-matched per-example τ: each example's τ makes the teacher's softened output carry
-    /// this many bits (Hinton's loss only); `None` = the scheduled τ for every example.
-    pub target_entropy: Option<f32>,
-    /// Quantization-aware distillation: bits per weight and activation, `2..=8`.
-    pub bits: u32,
-    /// Progressive distillation: the teacher→student layer pairs, `"t:s,t:s"` (1-based feature
-    /// layers, shallow first); empty = chosen from the two architectures.
-    pub layer_map: String,
+    /// The methods' parameters by key (`dkdBeta`, `bits`, …; see each method's file), in the
+    /// config's JSON beside the other fields.
+    #[serde(flatten)]
+    pub params: Params,
 }
 
 impl Default for TrainConfig {
@@ -198,18 +74,11 @@ impl Default for TrainConfig {
             dropout: 0.0,
             jitter: 0,
             train_limit: 0,
-            method: Method::Hinton,
-            hint_weight: 1.0,
-            at_beta: 1000.0,
-            adv_weight: 1.0,
-            dkd_alpha: 1.0,
-            dkd_beta: 8.0,
+            method: MethodRef::default(),
             ramp: Ramp::Constant,
             alpha_end: None,
             tau_end: None,
-            target_entropy: None,
-            bits: 8,
-            layer_map: String::new(),
+            params: Params::default(),
         }
     }
 }
@@ -267,26 +136,7 @@ impl TrainConfig {
             "an integer in 0..=4",
             self.jitter.to_string(),
         )?;
-        for (value, field) in [
-            (self.dkd_alpha, "dkd alpha"),
-            (self.dkd_beta, "dkd beta"),
-            (self.hint_weight, "hint weight"),
-            (self.adv_weight, "adversarial weight"),
-        ] {
-            check(
-                (0.0..=100.0).contains(&value),
-                field,
-                "a number in [0, 100]",
-                value.to_string(),
-            )?;
-        }
-        check(
-            (0.0..=100_000.0).contains(&self.at_beta),
-            "at beta",
-            "a number in [0, 100000]",
-            self.at_beta.to_string(),
-        )?;
-        parse_layer_map(&self.layer_map)?;
+        self.params.validate()?;
         if let Some(a) = self.alpha_end {
             check(
                 (0.0..=1.0).contains(&a),
@@ -303,14 +153,6 @@ impl TrainConfig {
                 t.to_string(),
             )?;
         }
-        if let Some(h) = self.target_entropy {
-            check(
-                h > 0.0 && h < 10f32.log2(),
-                "target entropy",
-                "bits in (0, 3.32)",
-                h.to_string(),
-            )?;
-        }
         check(
             (0.0..=0.5).contains(&self.warmup),
             "warmup",
@@ -323,20 +165,27 @@ impl TrainConfig {
             "a number in [0, 0.999]",
             self.momentum.to_string(),
         )?;
-        let (lo, hi) = crate::distill::BITS_RANGE;
-        check(
-            (lo..=hi).contains(&self.bits),
-            "bits",
-            "an integer in 2..=8",
-            self.bits.to_string(),
-        )?;
         Ok(spec)
     }
 
     /// The bits the student's forward pass is fake-quantized to while it learns from a teacher
-    /// (method `qat`); `None` = full precision.
+    /// (quantization-aware methods); `None` = full precision.
     pub fn fake_quant_bits(&self) -> Option<u32> {
-        (self.method == Method::Qat).then_some(self.bits)
+        self.method.get().fake_quant_bits(self)
+    }
+
+    /// `self` with the method `key` (a programming error if it is not registered).
+    pub fn with_method(self, key: &str) -> Self {
+        let method = MethodRef::parse(key).unwrap_or_else(|e| panic!("{e}"));
+        Self { method, ..self }
+    }
+
+    /// `self` with the method parameter `key` set to `value` (panics on a bad value).
+    pub fn with_param(self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        Self {
+            params: self.params.with(key, value),
+            ..self
+        }
     }
 
     /// α at `step` of `total` (the ramp from `alpha` to `alpha_end`).

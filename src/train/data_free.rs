@@ -6,11 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::student::NOISE_DIM;
-use super::{Student, TrainConfig};
-use crate::distill::{
-    cross_entropy, dafl_generator_loss, feature_stat_loss, soft_kl, DAFL_ACTIVATION_WEIGHT,
-    DAFL_ENTROPY_WEIGHT,
-};
+use super::Student;
 use crate::model::{read_f32, Features, ModelSpec, Net};
 use crate::rng::Rng;
 use crate::{err, Result};
@@ -156,40 +152,6 @@ pub fn noise(b: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
         z.extend((0..10).map(|k| if k == i % 10 { 1.0 } else { 0.0 }));
     }
     Tensor::from_data(TensorData::new(z, [b, NOISE_DIM + 10]), device)
-}
-
-/// The data-free step on noise `z` `[batch, NOISE_DIM + 10]`. The generator learns DAFL's loss,
-/// cross-entropy to the class it was asked for and the feature-statistics term, all through the
-/// frozen teacher; the student learns `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))` on the same images
-/// (held constant). No training image, label or stored teacher output is involved.
-pub(super) fn data_free_loss(
-    c: &TrainConfig,
-    student: &Student,
-    teacher_net: &Net,
-    stats: &[(Tensor<1>, Tensor<1>)],
-    z: Tensor<2>,
-    step: (usize, usize),
-) -> Tensor<1> {
-    let generator = student.generator().expect("added when the run is made");
-    let images = generator.forward(z.clone());
-    let t = teacher_net.forward_features(images.clone(), 0.0);
-    let last = t
-        .hidden
-        .last()
-        .cloned()
-        .expect("every teacher has a hidden layer");
-    let [n, _] = z.dims();
-    let classes = z.slice([0..n, NOISE_DIM..NOISE_DIM + 10]);
-    let generator_loss = dafl_generator_loss(
-        t.logits.clone(),
-        last,
-        DAFL_ACTIVATION_WEIGHT,
-        DAFL_ENTROPY_WEIGHT,
-    ) + cross_entropy(t.logits.clone(), classes)
-        + feature_stat_loss(feature_rows(&t), stats) * FEATURE_STAT_WEIGHT;
-    let tau = c.tau_at(step.0, step.1);
-    let s = student.net.forward(images.detach(), c.dropout);
-    generator_loss + soft_kl(s, t.logits.detach(), tau) * (tau * tau)
 }
 
 /// Images from the generator for a fixed noise (seed-independent, so the grid shows one set of

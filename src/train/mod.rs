@@ -7,7 +7,6 @@ mod bench;
 mod config;
 mod data_free;
 mod eval;
-mod feature;
 mod generations;
 mod loss;
 mod optim;
@@ -17,13 +16,12 @@ mod selfcheck;
 mod student;
 
 pub use bench::{bench_run, workloads, Workload, BENCH_ALPHA, BENCH_LR, BENCH_TAU};
-pub use config::{Method, TrainConfig};
+pub use config::TrainConfig;
 pub use data_free::{
     feature_channels, feature_rows, noise, ChannelStats, FeatureStats, FEATURE_STATS_KEY,
     FEATURE_STAT_WEIGHT, GRID_PER_CLASS,
 };
 pub use eval::{evaluate_logits, predict, predict_with, soft_term, Evaluation};
-pub use feature::HINT_STAGE;
 pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };

@@ -37,10 +37,10 @@ impl Lab {
                 "chains train on every class: set the transfer set to all classes",
             ));
         }
-        if config.method.needs_teacher_net() || config.method.multi_teacher() {
+        if config.method.needs().teacher_net || config.method.needs().teachers > 1 {
             return Err(JsError::new(&format!(
                 "chains learn from one teacher's logits: choose a logit method, not {}",
-                config.method.name()
+                config.method
             )));
         }
         let chain = match kind {

@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 use super::js_err;
 use crate::data::ClassFilter;
 use crate::distill::Ramp;
-use crate::train::{Method, Optimizer, Schedule, TrainConfig};
+use crate::method::{all_params, MethodRef};
+use crate::train::{Optimizer, Schedule, TrainConfig};
 
 /// The settings the page sends with `start`.
 #[derive(Debug, Deserialize)]
@@ -25,20 +26,12 @@ struct PageConfig {
     race: bool,
     /// The distillation method ([`Method::name`]).
     method: String,
-    /// DKD's non-target weight β.
-    dkd_beta: f32,
     /// `constant`, `linear` or `cosine`: how τ moves to `tau_end`.
     ramp: Ramp,
     /// τ at the end of the run.
     tau_end: Option<f32>,
-    /// Entropy-matched per-example τ, in bits.
-    target_entropy: Option<f32>,
     /// `mlp` (hidden = dense widths) or `cnn` (hidden = two conv channels and a dense width).
     arch: String,
-    /// Quantization-aware distillation: bits of weights and activations.
-    bits: u32,
-    /// Progressive distillation: teacher:student layer pairs, `""` = automatic.
-    layer_map: String,
     /// The transfer set: `all`, `no3` or `only78` ([`ClassFilter::parse`]).
     transfer: String,
     /// `adam`, `sgd` (momentum 0.9) or `lion`.
@@ -47,6 +40,10 @@ struct PageConfig {
     schedule: Schedule,
     /// Share of the steps warming the learning rate up.
     warmup: f32,
+    /// Everything else: the registered methods' parameters by key (`dkdBeta`, `bits`, …) are
+    /// taken from here; other keys are ignored.
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Default for PageConfig {
@@ -64,17 +61,14 @@ impl Default for PageConfig {
             train_limit: 0,
             race: true,
             method: "hinton".into(),
-            dkd_beta: d.dkd_beta,
             ramp: Ramp::Constant,
             tau_end: None,
-            target_entropy: None,
             arch: "mlp".into(),
-            bits: d.bits,
-            layer_map: d.layer_map,
             transfer: "all".into(),
             optimizer: d.optimizer,
             schedule: d.schedule,
             warmup: d.warmup,
+            rest: serde_json::Map::new(),
         }
     }
 }
@@ -101,18 +95,20 @@ pub(super) fn train_config(config: JsValue) -> Result<(TrainConfig, bool, ClassF
         seed: page.seed,
         eval_every: page.eval_every,
         train_limit: page.train_limit,
-        method: Method::parse(&page.method).map_err(js_err)?,
-        dkd_beta: page.dkd_beta,
+        method: MethodRef::parse(&page.method).map_err(js_err)?,
         ramp: page.ramp,
         tau_end: page.tau_end,
-        target_entropy: page.target_entropy,
-        bits: page.bits,
-        layer_map: page.layer_map,
         optimizer: page.optimizer,
         schedule: page.schedule,
         warmup: page.warmup,
         ..TrainConfig::default()
     };
+    let mut config = config;
+    for p in all_params() {
+        if let Some(value) = page.rest.get(p.key) {
+            config.params.set(p.key, value.clone()).map_err(js_err)?;
+        }
+    }
     let transfer = ClassFilter::parse(&page.transfer).map_err(js_err)?;
     Ok((config, page.race, transfer))
 }

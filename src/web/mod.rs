@@ -48,6 +48,13 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// The distillation methods as data ([`crate::method::catalogue`]): the page builds its method
+/// menu, its per-method fields and its link keys from this.
+#[wasm_bindgen(js_name = methodCatalogue)]
+pub fn method_catalogue() -> Result<JsValue, JsError> {
+    to_js(&crate::method::catalogue())
+}
+
 /// One lab per worker: a device, the loaded dataset and teacher, and the current runs: the
 /// distilled student and, in a race, its hard-label twin.
 #[wasm_bindgen]
@@ -206,7 +213,7 @@ impl Lab {
             teacher = Arc::new(teacher.with_train(idx));
         }
         let mut teachers = vec![teacher];
-        if config.method.multi_teacher() {
+        if config.method.needs().teachers > 1 {
             let second = self.second.clone().ok_or_else(|| {
                 JsError::new(
                     "the multi-teacher methods need a second teacher, and none is loaded (only MNIST has one)",
@@ -217,7 +224,7 @@ impl Lab {
                 None => second,
             });
         }
-        let features = config.method.needs_teacher_net();
+        let features = config.method.needs().teacher_net;
         if race_twin {
             let (d, b) = race(config, data, teachers, &self.device).map_err(js_err)?;
             (self.distilled, self.baseline) = (Some(d), Some(b));

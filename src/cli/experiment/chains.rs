@@ -2,7 +2,7 @@
 
 use clap::Args;
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::train::{born_again, teacher_assistant_chain, Method, TrainConfig};
+use distill_lab::train::{born_again, teacher_assistant_chain, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ pub fn ta_chain_table(t: TaChainArgs) -> Result<()> {
         data,
         base,
     } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     let chains = [
         ("teacher → student", vec![a.student.clone()]),
         (

@@ -12,7 +12,7 @@ use distill_lab::data::Dataset;
 use distill_lab::model::{
     prune_neurons, save_weights, sparsity, weight_masks, ModelSpec, Net, QuantNet, TeacherLogits,
 };
-use distill_lab::train::{evaluate_logits, predict, Method, Run, TrainConfig};
+use distill_lab::train::{evaluate_logits, predict, Run, TrainConfig};
 use distill_lab::Result;
 use serde_json::json;
 
@@ -141,7 +141,7 @@ pub fn deploy_table(d: DeployArgs) -> Result<()> {
         data,
         base,
     } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     println!(
         "{} · distilled student {} · prune {:.0} % of weights / keep {:.0} % of neurons, {} fine-tuning epochs · seeds 1..={}",
         kind.name(),

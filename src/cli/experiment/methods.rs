@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::distill::Ramp;
+use distill_lab::method::{MethodRef, REGISTRY};
 use distill_lab::model::{ModelSpec, TeacherLogits};
-use distill_lab::train::{Method, Optimizer, Run, Schedule, TrainConfig};
+use distill_lab::train::{Optimizer, Run, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -22,11 +23,12 @@ struct Row {
     teachers: Vec<Arc<TeacherLogits>>,
 }
 
-/// The teacher's conv channels (the bundled teachers are `cnn:32,64,256`).
-const TEACHER_CHANNELS: [usize; 2] = [32, 64];
+/// The bundled teachers' architecture (the feature methods' rows are checked against it).
+const TEACHER: &str = "cnn:32,64,256";
 
 fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
-    let one = load_teachers(&[], &a.dataset, Method::Hinton)?;
+    let one = load_teachers(&[], &a.dataset, 1)?;
+    let two = load_teachers(&[], &a.dataset, 2);
     let none = Vec::new();
     let row = |key, label, config: TrainConfig, teachers: &Vec<Arc<TeacherLogits>>| Row {
         key,
@@ -34,10 +36,8 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
         config,
         teachers: teachers.clone(),
     };
-    let method = |method| TrainConfig {
-        method,
-        ..base.clone()
-    };
+    // The hard-label baseline and Hinton's loss with other schedules, then every registered
+    // method the student and the bundled teacher allow.
     let mut out = vec![
         row("hard", "hard labels (no teacher)", base.clone(), &none),
         row("hinton", "Hinton KD", base.clone(), &one),
@@ -55,10 +55,7 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
         row(
             "hinton-entropy",
             "Hinton KD, entropy-matched τ (1.5 bits)",
-            TrainConfig {
-                target_entropy: Some(1.5),
-                ..base.clone()
-            },
+            base.clone().with_param("targetEntropy", 1.5),
             &one,
         ),
         row(
@@ -72,82 +69,29 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
             },
             &one,
         ),
-        row("dkd", "DKD (α_dkd 1, β_dkd 8)", method(Method::Dkd), &one),
-        row(
-            "fitnets",
-            "FitNets hint + KD, joint",
-            method(Method::Fitnets),
-            &one,
-        ),
-        row(
-            "fitnets-two-stage",
-            "FitNets, two stages (hint, then KD)",
-            method(Method::FitnetsTwoStage),
-            &one,
-        ),
-        row(
-            "rkd",
-            "RKD (distance + angle) + CE",
-            method(Method::Rkd),
-            &one,
-        ),
-        row(
-            "progressive",
-            "progressive layer-wise (automatic pairs), then KD",
-            method(Method::Progressive),
-            &one,
-        ),
-        row(
-            "adversarial",
-            "adversarial (discriminator on outputs) + KD",
-            method(Method::Adversarial),
-            &one,
-        ),
-        row(
-            "data-free",
-            "data-free (generator; no training image)",
-            method(Method::DataFree),
-            &one,
-        ),
-        row(
-            "qat",
-            "quantization-aware KD (int8, fake-quantized)",
-            method(Method::Qat),
-            &one,
-        ),
     ];
-    if let ModelSpec::Cnn { channels, .. } = ModelSpec::parse(&base.student)? {
+    let (student, teacher) = (ModelSpec::parse(&base.student)?, ModelSpec::parse(TEACHER)?);
+    for m in REGISTRY.iter().skip(1) {
+        let info = m.info();
+        let method = MethodRef::parse(info.key)?;
+        if let Err(e) = method.check_specs(&student, &teacher) {
+            eprintln!("{} skipped: {e}", info.key);
+            continue;
+        }
+        let teachers = match (info.needs.teachers, &two) {
+            (1, _) => &one,
+            (_, Ok(two)) => two,
+            (_, Err(e)) => {
+                eprintln!("{} skipped: {e}", info.key);
+                continue;
+            }
+        };
         out.push(row(
-            "attention",
-            "attention transfer + KD",
-            method(Method::Attention),
-            &one,
+            info.key,
+            info.name,
+            base.clone().with_method(info.key),
+            teachers,
         ));
-        if channels == TEACHER_CHANNELS {
-            out.push(row(
-                "fsp",
-                "FSP matrices, then KD",
-                method(Method::Fsp),
-                &one,
-            ));
-        }
-    }
-    match load_teachers(&[], &a.dataset, Method::MultiAverage) {
-        Ok(two) => {
-            out.push(row(
-                "multi-average",
-                "multi-teacher, average (CNN + MLP)",
-                method(Method::MultiAverage),
-                &two,
-            ));
-            out.push(row(
-                "multi-confidence",
-                "multi-teacher, confidence-weighted",
-                method(Method::MultiConfidence),
-                &two,
-            ));
-        }
-        Err(e) => eprintln!("multi-teacher rows skipped: {e}"),
     }
     if a.only.is_empty() {
         return Ok(out);

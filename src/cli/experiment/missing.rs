@@ -9,7 +9,7 @@ use clap::Args;
 use distill_lab::analysis::{add_bias, choose_bias, class_recall, BiasChoice};
 use distill_lab::backend::block_on;
 use distill_lab::data::{transfer_indices, ClassFilter, HELD_OUT_FROM, PIXELS};
-use distill_lab::train::{evaluate_logits, Method, TrainConfig};
+use distill_lab::train::{evaluate_logits, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -49,7 +49,7 @@ pub fn missing_table(m: MissingArgs) -> Result<()> {
     if data.train.len() <= HELD_OUT_FROM {
         return Err(err!("the dataset has no held-out training examples"));
     }
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     let range = match a.train_limit {
         0 => HELD_OUT_FROM,
         n => n.min(HELD_OUT_FROM),

@@ -7,7 +7,7 @@ use clap::Args;
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::Dataset;
 use distill_lab::model::{save_weights, QuantNet, TeacherLogits};
-use distill_lab::train::{evaluate_logits, Method, Run, TrainConfig};
+use distill_lab::train::{evaluate_logits, Run, TrainConfig};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -61,13 +61,10 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
         base,
     } = setup(a)?;
     for &b in &bits {
-        TrainConfig {
-            bits: b,
-            ..base.clone()
-        }
-        .validate()?;
+        let mut params = base.params.clone();
+        params.set("bits", b.into())?;
     }
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     println!(
         "{} · student {} · {} epochs · α {} · τ {} · seeds 1..={} · bits {:?}",
         kind.name(),
@@ -109,11 +106,11 @@ pub fn qat_table(q: QatArgs) -> Result<()> {
         ] {
             for &b in &bits {
                 let qat = TrainConfig {
-                    method: Method::Qat,
-                    bits: b,
                     alpha,
                     ..config.clone()
-                };
+                }
+                .with_method("qat")
+                .with_param("bits", b);
                 let run = train(qat, &data, Some(teacher.clone()))?;
                 let (errors, bytes) = int_errors(&block_on(run.quantize(b))?, &data)?;
                 add(format!("{name}, int{b}"), errors, bytes);

@@ -8,7 +8,7 @@ use clap::Args;
 use distill_lab::analysis::{fit_logistic, logistic};
 use distill_lab::backend::block_on;
 use distill_lab::model::ModelSpec;
-use distill_lab::train::{Method, TrainConfig};
+use distill_lab::train::TrainConfig;
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -54,7 +54,7 @@ pub fn capacity_table(c: CapacityArgs) -> Result<()> {
         data,
         base,
     } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     let teacher_spec = ModelSpec::parse(
         teacher
             .meta
@@ -148,7 +148,7 @@ pub fn temperature_table(t: TemperatureArgs) -> Result<()> {
         data,
         base,
     } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, Method::Hinton)?.remove(0);
+    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
     println!(
         "{} · students mlp:W,W · {} epochs on {} training examples · α {} · seeds 1..={} · test errors",
         kind.name(),

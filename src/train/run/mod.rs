@@ -8,11 +8,12 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::data_free::{data_free_loss, noise};
-use super::loss::{step_loss, Batch, StepLoss};
+use super::data_free::noise;
+use super::loss::step_loss;
 use super::Student;
-use super::{evaluate_logits, predict_with, soft_term, Evaluation, Method, TrainConfig};
+use super::{evaluate_logits, predict_with, soft_term, Evaluation, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
+use crate::method::{Step, StepLoss};
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
@@ -89,10 +90,13 @@ impl Run {
         for t in &teachers {
             t.check_matches(&data)?;
         }
-        if !teachers.is_empty() && config.method.multi_teacher() && teachers.len() < 2 {
+        let wanted = config.method.needs().teachers;
+        if !teachers.is_empty() && teachers.len() < wanted {
+            let words = ["no", "one", "two", "three"];
             return Err(err!(
-                "method {} needs at least two teachers, got {}",
-                config.method.name(),
+                "method {} needs at least {} teachers, got {}",
+                config.method,
+                words.get(wanted).copied().unwrap_or("more"),
                 teachers.len()
             ));
         }
@@ -124,15 +128,14 @@ impl Run {
         };
         let batcher = Batcher::new(n, config.batch_size, config.seed);
         let total_steps = config.epochs * batcher.batches_per_epoch();
-        let student = match config.method {
-            Method::Adversarial if !teachers.is_empty() => {
-                Student::new(model).with_discriminator(config.seed, &device)
-            }
-            Method::DataFree if !teachers.is_empty() => {
-                Student::new(model).with_generator(config.seed, &device)
-            }
-            _ => Student::new(model),
-        };
+        let needs = config.method.needs();
+        let mut student = Student::new(model);
+        if needs.discriminator && !teachers.is_empty() {
+            student = student.with_discriminator(config.seed, &device);
+        }
+        if needs.generator && !teachers.is_empty() {
+            student = student.with_generator(config.seed, &device);
+        }
         Self {
             aug_rng: Rng::stream(config.seed, "augment"),
             optim: config.optimizer.init(config.momentum),
@@ -236,40 +239,58 @@ impl Run {
 
     fn loss(&mut self, indices: &[usize]) -> StepLoss {
         let b = indices.len();
-        if self.config.method == Method::DataFree && self.has_teacher() {
+        let needs = self.config.method.needs();
+        let (step, total) = (self.step, self.total_steps);
+        let (alpha, tau) = (
+            self.config.alpha_at(step, total),
+            self.config.tau_at(step, total),
+        );
+        let generated = needs.generator && self.has_teacher();
+        let (x, y, teacher_rows) = if generated {
             // Noise only: this branch reads no training image, label or stored teacher output.
             let z = noise(b, &mut self.aug_rng, &self.device);
-            let (_, tnet) = self.teacher_net.as_ref().expect("checked before training");
-            let step = (self.step, self.total_steps);
-            let stats = &self.feature_stats;
-            return data_free_loss(&self.config, &self.model, tnet, stats, z, step).into();
-        }
-        let mut x = self.data.train.inputs(indices);
-        jitter(&mut x, self.config.jitter, &mut self.aug_rng);
-        let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
-        let y = Tensor::<2>::from_data(
-            TensorData::new(self.data.train.one_hot(indices), [b, 10]),
-            &self.device,
-        );
-        // Only the multi-teacher methods read more than the first teacher.
-        let used = match self.config.method.multi_teacher() {
-            true => self.teachers.len(),
-            false => self.teachers.len().min(1),
+            (z, Tensor::zeros([b, 10], &self.device), Vec::new())
+        } else {
+            let mut x = self.data.train.inputs(indices);
+            jitter(&mut x, self.config.jitter, &mut self.aug_rng);
+            let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
+            let y = Tensor::<2>::from_data(
+                TensorData::new(self.data.train.one_hot(indices), [b, 10]),
+                &self.device,
+            );
+            // Only the multi-teacher methods read more than the first teacher.
+            let used = self.teachers.len().min(needs.teachers);
+            let rows = self.teachers[..used]
+                .iter()
+                .map(|t| t.train_rows(indices))
+                .collect();
+            (x, y, rows)
         };
-        let teachers = self.teachers[..used]
+        let teachers: Vec<Tensor<2>> = teacher_rows
             .iter()
-            .map(|t| t.train_rows(indices))
+            .map(|rows: &Vec<f32>| {
+                let k = rows.len() / b;
+                Tensor::from_data(TensorData::new(rows.clone(), [b, k]), &self.device)
+            })
             .collect();
-        let batch = Batch {
+        let with_teacher = self.has_teacher();
+        let step = Step {
+            config: &self.config,
+            student: &self.model,
+            teacher_net: self.teacher_net.as_ref().map(|(_, net)| net),
             x,
             y,
             teachers,
-            step: (self.step, self.total_steps),
+            teacher_rows,
+            alpha,
+            tau,
+            step,
+            total,
             layer_map: &self.layer_map,
+            stats: &self.feature_stats,
             device: &self.device,
         };
-        let teacher_net = self.teacher_net.as_ref().map(|(_, net)| net);
-        step_loss(&self.config, &self.model, teacher_net, batch)
+        step_loss(step, with_teacher)
     }
 
     /// Trains up to `n` steps and reads their losses back once.
@@ -278,16 +299,16 @@ impl Run {
     /// state before this chunk and the report says so: the run pauses with its last good
     /// weights.
     pub async fn train_steps(&mut self, n: usize) -> Result<ChunkReport> {
-        if self.config.method.needs_teacher_net()
+        if self.config.method.needs().teacher_net
             && self.has_teacher()
             && self.teacher_net.is_none()
         {
             return Err(err!(
                 "method {} needs the teacher network: load its weights first",
-                self.config.method.name()
+                self.config.method
             ));
         }
-        if self.config.method == Method::DataFree
+        if self.config.method.needs().generator
             && self.has_teacher()
             && self.feature_stats.is_empty()
         {

@@ -6,9 +6,6 @@ use burn::module::Module;
 use super::Run;
 use crate::model::{load_weights, ModelSpec, Net};
 use crate::train::data_free::{generated_grid, FeatureStats};
-use crate::train::feature::{check_features, regressor_dims};
-use crate::train::progressive::{adapter_dims, resolve_layer_map};
-use crate::train::Method;
 use crate::{err, Result};
 
 impl Run {
@@ -20,18 +17,14 @@ impl Run {
                 "the teacher network must be set before training starts"
             ));
         }
-        check_features(self.config.method, &self.spec, &spec)?;
-        if let Some((ds, dt)) = regressor_dims(self.config.method, &self.spec, &spec) {
-            let student = self.model.clone();
-            self.model = student.with_regressor(ds, dt, self.config.seed, &self.device);
-        }
-        if self.config.method == Method::Progressive {
-            let pairs = resolve_layer_map(&self.config.layer_map, &self.spec, &spec)?;
-            let dims = adapter_dims(&pairs, &self.spec, &spec);
-            let student = self.model.clone();
-            self.model = student.with_adapters(&dims, self.config.seed, &self.device);
-            self.layer_map = pairs;
-        }
+        let method = self.config.method;
+        method.check_specs(&self.spec, &spec)?;
+        let specs = (&self.spec, &spec);
+        let student = self.model.clone();
+        let (student, pairs) = method
+            .get()
+            .attach(&self.config, student, specs, &self.device)?;
+        (self.model, self.layer_map) = (student, pairs);
         self.teacher_net = Some((spec, net.no_grad()));
         Ok(())
     }
@@ -52,7 +45,7 @@ impl Run {
     /// file stores, which that method needs.
     pub fn load_teacher_net(&mut self, file: &str, bytes: &[u8]) -> Result<()> {
         let (spec, net, meta) = load_weights(file, bytes, None, &self.device)?;
-        if self.config.method == Method::DataFree {
+        if self.config.method.needs().generator {
             let stats = FeatureStats::from_metadata(file, &meta, &spec)?.ok_or_else(|| {
                 err!(
                     "{file} stores no feature statistics, which data-free distillation needs \

@@ -1,0 +1,50 @@
+//! Hinton, Vinyals & Dean 2015: `α·CE + (1−α)·τ²·KL(softmax(t/τ) ‖ softmax(s/τ))`, optionally
+//! with one τ per example chosen so that the teacher's softened output carries a set entropy.
+
+use burn::tensor::{Tensor, TensorData};
+
+use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use crate::distill::{hinton_loss_per_example, tau_for_entropy};
+
+pub struct Hinton;
+
+/// Entropy-matched τ: the bits of the teacher's softened output per example (0 = off).
+pub const TARGET_ENTROPY: Param = Param {
+    key: "targetEntropy",
+    link: "tent",
+    kind: ParamKind::Optional {
+        max: 3.32,
+        step: 0.1,
+    },
+    help: "Per-example τ giving the teacher's softened output this many bits of entropy (0 = off)",
+};
+
+static INFO: Info = Info {
+    key: "hinton",
+    name: "Hinton KD",
+    paper: "Hinton, Vinyals & Dean 2015, Distilling the Knowledge in a Neural Network",
+    params: &[TARGET_ENTROPY],
+    needs: Needs::LOGITS,
+    stages: ONE_STAGE,
+};
+
+impl Distiller for Hinton {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn loss(&self, s: Step) -> StepLoss {
+        let logits = s.logits();
+        let Some(bits) = s.config.params.optional(TARGET_ENTROPY.key) else {
+            return s.hinton(logits).into();
+        };
+        let classes = s.y.dims()[1];
+        let taus: Vec<f32> = s.teacher_rows[0]
+            .chunks_exact(classes)
+            .map(|r| tau_for_entropy(r, bits))
+            .collect();
+        let b = taus.len();
+        let taus = Tensor::<2>::from_data(TensorData::new(taus, [b, 1]), s.device);
+        hinton_loss_per_example(logits, s.teacher(), s.y.clone(), s.alpha, taus).into()
+    }
+}

@@ -1,0 +1,354 @@
+//! The distillation methods, one file each, and the one registry every other part reads: the
+//! training loop, the CLI's `--method` and its per-method flags, `experiment methods`, and the
+//! page's method menu and settings fields (through [`catalogue`], which the wasm exports).
+//!
+//! A method's file declares everything about it in an [`Info`] (key, name, paper, parameters
+//! with their ranges, what it needs, its stages) and implements [`Distiller`]: its loss for one
+//! step, given a [`Step`], and, where it has them, the learned parts it adds beside the student.
+//! Adding a method is one new file and one line in [`REGISTRY`] (plus its tests and its text in
+//! the page's catalogs).
+
+mod adversarial;
+mod attention;
+mod data_free;
+mod dkd;
+mod fitnets;
+mod fitnets_two_stage;
+mod fsp;
+mod hinton;
+mod multi_average;
+mod multi_confidence;
+mod params;
+mod progressive;
+mod qat;
+mod rkd;
+mod step;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, Value};
+
+use crate::model::ModelSpec;
+use crate::train::{Student, TrainConfig};
+use crate::{err, Result};
+
+pub use params::{Param, ParamKind, Params};
+pub use step::{Step, StepLoss};
+
+/// Every method, in the order menus and tables list them.
+pub static REGISTRY: &[&dyn Distiller] = &[
+    &hinton::Hinton,
+    &dkd::Dkd,
+    &multi_average::MultiAverage,
+    &multi_confidence::MultiConfidence,
+    &fitnets::Fitnets,
+    &fitnets_two_stage::FitnetsTwoStage,
+    &attention::Attention,
+    &rkd::Rkd,
+    &adversarial::Adversarial,
+    &data_free::DataFree,
+    &progressive::Progressive,
+    &fsp::Fsp,
+    &qat::Qat,
+];
+
+/// What a method needs beyond the stored teacher logits. The run, the CLI and the page check
+/// these before training, with a message naming what is missing.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Needs {
+    /// The teacher network's intermediate features (not only its logits).
+    pub teacher_net: bool,
+    /// A hidden dense layer in the student and the teacher (the layer the loss compares).
+    pub hidden: bool,
+    /// A CNN student and teacher.
+    pub cnn: bool,
+    /// A CNN student with the teacher's conv channels.
+    pub teacher_channels: bool,
+    /// How many teachers (their logits): 1, or 2 for the multi-teacher methods.
+    pub teachers: usize,
+    /// A generator that invents the inputs (no training image is read).
+    pub generator: bool,
+    /// A discriminator learning alongside the student.
+    pub discriminator: bool,
+}
+
+impl Needs {
+    /// Only the teacher's logits.
+    pub const LOGITS: Needs = Needs {
+        teacher_net: false,
+        hidden: false,
+        cnn: false,
+        teacher_channels: false,
+        teachers: 1,
+        generator: false,
+        discriminator: false,
+    };
+    /// The teacher network's features.
+    pub const FEATURES: Needs = Needs {
+        teacher_net: true,
+        ..Needs::LOGITS
+    };
+}
+
+/// One stage of a method's run: its name and the share of the steps at which it ends.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Stage {
+    pub name: &'static str,
+    pub until: f32,
+}
+
+/// Everything about a method that is not its code.
+#[derive(Debug)]
+pub struct Info {
+    /// The name in configs, links, `--method` and `--only`.
+    pub key: &'static str,
+    /// Its name in tables and `--help` (the page names it from its text catalogs).
+    pub name: &'static str,
+    /// The paper it comes from.
+    pub paper: &'static str,
+    /// Its hyperparameters.
+    pub params: &'static [Param],
+    pub needs: Needs,
+    /// Its stages, in order (one stage `"kd"` for most).
+    pub stages: &'static [Stage],
+}
+
+/// The one stage of most methods.
+pub const ONE_STAGE: &[Stage] = &[Stage {
+    name: "kd",
+    until: 1.0,
+}];
+
+/// The added learned parts of a run once the teacher network is known: the student with them,
+/// and the resolved teacher→student layer pairs where the method has any.
+pub type Attached = (Student, Vec<(usize, usize)>);
+
+/// A distillation method.
+pub trait Distiller: Sync {
+    /// Its declaration.
+    fn info(&self) -> &'static Info;
+
+    /// The loss of one step with a teacher.
+    fn loss(&self, step: Step) -> StepLoss;
+
+    /// Checks beyond [`Needs`] on the two architectures.
+    fn check(&self, _student: &ModelSpec, _teacher: &ModelSpec) -> Result<()> {
+        Ok(())
+    }
+
+    /// Adds what the method learns beside the student once the teacher network is set (a
+    /// regressor, adapters); by default nothing.
+    fn attach(
+        &self,
+        _config: &TrainConfig,
+        student: Student,
+        _specs: (&ModelSpec, &ModelSpec),
+        _device: &Device,
+    ) -> Result<Attached> {
+        Ok((student, Vec::new()))
+    }
+
+    /// The bits the student's forward pass is fake-quantized to; `None` = full precision.
+    fn fake_quant_bits(&self, _config: &TrainConfig) -> Option<u32> {
+        None
+    }
+}
+
+/// The registered method named `key`.
+pub fn find(key: &str) -> Result<MethodRef> {
+    REGISTRY
+        .iter()
+        .find(|m| m.info().key == key)
+        .map(|&m| MethodRef(m))
+        .ok_or_else(|| {
+            let keys: Vec<&str> = REGISTRY.iter().map(|m| m.info().key).collect();
+            err!(
+                "unknown method '{key}': expected one of {}",
+                keys.join(", ")
+            )
+        })
+}
+
+/// Every parameter of every method (a parameter two methods share is listed once).
+pub fn all_params() -> Vec<&'static Param> {
+    let mut out: Vec<&'static Param> = Vec::new();
+    for m in REGISTRY {
+        for p in m.info().params {
+            if !out.iter().any(|q| q.key == p.key) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The methods as data: key, name, paper, needs, stages and parameters (with ranges, defaults,
+/// CLI flag and link key). The page builds its menu and fields from this; a test compares it with
+/// `--help`.
+pub fn catalogue() -> Value {
+    let methods: Vec<Value> = REGISTRY
+        .iter()
+        .map(|m| {
+            let i = m.info();
+            json!({
+                "key": i.key, "name": i.name, "paper": i.paper, "needs": i.needs,
+                "stages": i.stages,
+                "params": i.params.iter().map(Param::describe).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "methods": methods })
+}
+
+/// A registered method, as a config holds it: compared, printed and serialised by its key.
+#[derive(Clone, Copy)]
+pub struct MethodRef(&'static dyn Distiller);
+
+impl MethodRef {
+    /// The registered method named `key`.
+    pub fn parse(key: &str) -> Result<Self> {
+        find(key)
+    }
+
+    /// Its key.
+    pub fn key(self) -> &'static str {
+        self.0.info().key
+    }
+
+    /// Its declaration.
+    pub fn info(self) -> &'static Info {
+        self.0.info()
+    }
+
+    /// What it needs.
+    pub fn needs(self) -> Needs {
+        self.0.info().needs
+    }
+
+    /// The method itself.
+    pub fn get(self) -> &'static dyn Distiller {
+        self.0
+    }
+
+    /// Checks that a student and a teacher have what the method needs, naming what is missing.
+    pub fn check_specs(self, student: &ModelSpec, teacher: &ModelSpec) -> Result<()> {
+        let n = self.needs();
+        let key = self.key();
+        if n.hidden && (last_hidden(student).is_none() || last_hidden(teacher).is_none()) {
+            return Err(err!(
+                "method {key} needs a hidden layer in the student ({student}) and the teacher ({teacher})"
+            ));
+        }
+        let cnn = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
+        if n.cnn && !(cnn(student) && cnn(teacher)) {
+            return Err(err!(
+                "method {key} needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
+            ));
+        }
+        if n.teacher_channels {
+            let channels = |s: &ModelSpec| match s {
+                ModelSpec::Cnn { channels, .. } => Some(*channels),
+                ModelSpec::Mlp { .. } => None,
+            };
+            if channels(student).is_none() || channels(student) != channels(teacher) {
+                return Err(err!(
+                    "method {key} compares the teacher's and the student's conv layers channel by channel: it needs a CNN student with the teacher's conv channels, got {student} for {teacher}"
+                ));
+            }
+        }
+        self.0.check(student, teacher)
+    }
+
+    /// The stage of `step` of `total` (an index into [`Info::stages`]).
+    pub fn stage(self, step: usize, total: usize) -> usize {
+        // As `step < share · total` in f32, the way the two-stage recipes always split.
+        let stages = self.info().stages;
+        stages
+            .iter()
+            .position(|s| (step as f32) < s.until * total as f32)
+            .unwrap_or(stages.len().saturating_sub(1))
+    }
+}
+
+/// Width of the last hidden dense layer of `spec` (the layer FitNets, RKD and the relational
+/// methods compare).
+pub fn last_hidden(spec: &ModelSpec) -> Option<usize> {
+    match spec {
+        ModelSpec::Mlp { hidden } => hidden.last().copied(),
+        ModelSpec::Cnn { hidden, .. } => Some(*hidden),
+    }
+}
+
+impl Default for MethodRef {
+    fn default() -> Self {
+        MethodRef(REGISTRY[0])
+    }
+}
+
+impl PartialEq for MethodRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl std::fmt::Debug for MethodRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl std::fmt::Display for MethodRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl Serialize for MethodRef {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
+}
+
+impl<'de> Deserialize<'de> for MethodRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let key = String::deserialize(d)?;
+        find(&key).map_err(|e| serde::de::Error::custom(e.message()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_param_keys_are_unique_and_kebab_or_camel() {
+        let keys: Vec<&str> = REGISTRY.iter().map(|m| m.info().key).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[..i].contains(k), "{k} registered twice");
+            assert!(k.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert_eq!(find(k).unwrap().key(), *k);
+        }
+        assert!(find("nope").unwrap_err().message().contains("hinton"));
+        // A parameter two methods declare must be the same declaration.
+        let all = all_params();
+        for m in REGISTRY {
+            for p in m.info().params {
+                let q = all.iter().find(|q| q.key == p.key).unwrap();
+                assert_eq!(format!("{:?}", q.describe()), format!("{:?}", p.describe()));
+            }
+        }
+    }
+
+    #[test]
+    fn stages_end_at_one_and_are_found_by_step() {
+        for m in REGISTRY {
+            let s = m.info().stages;
+            assert_eq!(s.last().unwrap().until, 1.0, "{}", m.info().key);
+        }
+        let fsp = find("fsp").unwrap();
+        assert_eq!(fsp.stage(0, 100), 0);
+        assert_eq!(fsp.stage(99, 100), 1);
+        assert_eq!(find("hinton").unwrap().stage(50, 100), 0);
+    }
+}
