@@ -24,7 +24,7 @@ struct PageConfig {
     train_limit: usize,
     /// Also train the hard-label twin (the race).
     race: bool,
-    /// The distillation method ([`Method::name`]).
+    /// The distillation method: a key of the registry ([`crate::method::REGISTRY`]).
     method: String,
     /// `constant`, `linear` or `cosine`: how τ moves to `tau_end`.
     ramp: Ramp,
