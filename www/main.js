@@ -2,7 +2,7 @@
 
 import { State, hashParam } from './state.js';
 import { createControls } from './views/controls.js';
-import { createStatus } from './views/status.js';
+import { createStatus, backendReason } from './views/status.js';
 import { createCharts } from './views/chart.js';
 import { createResults, formatAccuracy } from './views/results.js';
 import { createExplorer } from './views/explorer.js';
@@ -14,7 +14,6 @@ import { createMethodInfo } from './views/method.js';
 import { createChains } from './views/chains.js';
 import { createDiscriminatorChart } from './views/discriminator.js';
 import { createGeneratedGrid } from './views/generated.js';
-import { createLayerMap } from './views/layermap.js';
 import { createExperiments } from './views/experiments.js';
 import { createMissing } from './views/missing.js';
 import { wirePngButtons } from './views/png.js';
@@ -45,7 +44,6 @@ const discriminator = createDiscriminatorChart(document.getElementById('disc-fig
 const experiments = createExperiments(document.getElementById('experiments'));
 const missing = createMissing(document.getElementById('missing'), state, () => start());
 experiments.load();
-const layermap = createLayerMap(document.getElementById('lmap-field'), state);
 const generated = createGeneratedGrid(document.getElementById('gen-figure'), document.getElementById('gen-grid'),
   document.getElementById('gen-note'));
 
@@ -89,7 +87,6 @@ const chains = createChains({
   teacherErrors: () => (teacherAccuracy == null ? null : Math.round((1 - teacherAccuracy) * 10000)),
 });
 const VIEW_KEYS = ['vtau', 'scale', 'diag', 'ex'];
-createMethodInfo(document.getElementById('controls'), state);
 const formula = createFormula(document.getElementById('formula'));
 createLangSwitch(document.getElementById('lang-switch'), state, () => {
   writeHash();
@@ -124,6 +121,7 @@ const controls = createControls(document.getElementById('controls'), state, {
   onReset: reset,
   onCopy: copyLink,
 });
+const methods = createMethodInfo(document.getElementById('controls'), state, controls);
 
 function setPageState(next, text) {
   pageState = next;
@@ -133,9 +131,6 @@ function setPageState(next, text) {
   lessonCtx.onReady();
   lessons.onReady();
 }
-
-/** The badge's reason, from the catalogs when the worker names it. */
-const backendReason = (msg) => (msg.why ? t(`backend.why.${msg.why}`, { detail: msg.detail || '' }) : msg.reason);
 
 /** A lesson's link is just its number (and the language); the lab's link reproduces every setting. */
 function writeHash() {
@@ -175,7 +170,7 @@ function clearRun() {
 async function showCard(dataset) {
   const card = await results.loadCard(dataset, () => state.get('dataset') === dataset,
     (message) => status.notice(t('page.noCard', { name: datasetName(dataset), message })));
-  if (card) layermap.setTeacher(card.architecture);
+  if (card) methods.setTeacher(card.architecture);
 }
 
 /** Loads the dataset and its teacher; `keep`: the run on screen (a new worker replaces one that failed). */
@@ -279,8 +274,11 @@ function onStatus(msg) {
       }
       break;
     }
+    case 'methods': // the catalogue, from each new worker's wasm: the method menu and fields, the link's values
+      for (const text of methods.define(msg.catalogue)) status.notice(text);
+      break;
     case 'layermap':
-      layermap.showUsed(msg.map);
+      methods.showUsed(msg.map);
       break;
     case 'generated':
       generated.draw(msg.images, msg.step);

@@ -11,12 +11,14 @@ const messageOf = (e) => (e && e.message ? e.message : String(e));
  * the path measured faster. Every measurement so far has the CPU build ahead for the lab's students (22–100× on
  * SwiftShader at every workload of results/bench/browser.json; on an H100 the same wasm through Deno's WebGPU ran
  * ~7 steps/s at every size against ~400 on the CPU path), so 'auto' trains on the CPU and says so. Resolves to
- * {lab, backend: {backend, reason, why, detail}}; `post` reports the wasm download's progress. `cause`, with 'cpu':
+ * {lab, backend: {backend, reason, why, detail}, catalogue}: `catalogue` is the methods' catalogue of the build that
+ * runs (its `methodCatalogue()`). `post` reports the wasm download's progress. `cause`, with 'cpu':
  * why the page asks for the CPU ({why: 'gpuLost', detail}: the WebGPU build failed in this session, recovery.js).
  */
 export async function startLab(mode, post, cause = null) {
   let lab = null;
   let backend = null;
+  let wasm = null; // the module of the build that runs
   // `why` names the reason for the page's text catalogs (backend.why.*); `reason` is the same in English, with the
   // technical detail, for the console and the tests.
   let why = null;
@@ -40,7 +42,7 @@ export async function startLab(mode, post, cause = null) {
   // the CPU build (a quarter of the download) does the same work.
   if (why === null) {
     try {
-      lab = await createLab('pkg', true, post);
+      ({ lab, wasm } = await createLab('pkg', true, post));
     } catch (e) {
       why = 'gpuFailed';
       detail = messageOf(e);
@@ -62,10 +64,13 @@ export async function startLab(mode, post, cause = null) {
     }
   }
   if (why !== null) {
-    lab = await createLab('pkg-cpu', false, post);
+    ({ lab, wasm } = await createLab('pkg-cpu', false, post));
     backend = { backend: lab.backend, reason: `${REASONS[why](detail)} – using the CPU (wasm)`, why, detail };
   }
-  return { lab, backend };
+  if (typeof wasm.methodCatalogue !== 'function') {
+    throw new Error('the wasm module has no methodCatalogue(): it is older than this page (build it again: make wasm)');
+  }
+  return { lab, backend, catalogue: wasm.methodCatalogue() };
 }
 
 /** The English reasons (the page shows backend.why.* from its catalogs). */
@@ -80,7 +85,7 @@ const REASONS = {
   selfCheckFailed: (d) => `WebGPU failed the self-check (${d})`,
 };
 
-/** Downloads, compiles and starts one of the two wasm builds (`pkg` or `pkg-cpu`); resolves to its Lab. */
+/** Downloads, compiles and starts one of the two wasm builds (`pkg` or `pkg-cpu`); resolves to its Lab and module. */
 async function createLab(dir, preferGpu, post) {
   let wasm;
   try {
@@ -92,5 +97,5 @@ async function createLab(dir, preferGpu, post) {
   const bytes = await fetchBytes(new URL(`./${dir}/distill_lab_bg.wasm`, import.meta.url), report(0));
   post({ status: 'loading', what: 'wasm', loaded: bytes.length, total: bytes.length, phase: 'compile' });
   await wasm.default({ module_or_path: bytes });
-  return wasm.Lab.create(preferGpu);
+  return { lab: await wasm.Lab.create(preferGpu), wasm };
 }

@@ -5,7 +5,11 @@
 //      | pause | resume | reset
 //      | ask {id, what, args}: a query of the teaching views, see ASK, or 'ping' | chain … | chainStop: see chain-runner.js
 //      | test-trap: the browser tests' forced trap, see worker-fatal.js
-// Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase} | backend {backend, reason}
+// Out: loading {what: 'wasm'|'data'|'teacher', loaded, total, phase}
+//      | methods {catalogue}: the wasm's methodCatalogue() ({methods: [{key, name, paper, needs, stages, params}]}),
+//      posted once the wasm has started, before backend and before any dataset is ready; the page builds its method
+//      menu and fields from it (views/method.js). Each new worker posts it again (the page ignores the same one).
+//      | backend {backend, reason}
 //      | ready {backend, reason, dataset, teacher} | error {message} | answer {id, result} or {id, error}
 //      | fatal {message, kind: 'trap'|'gpu'}: the wasm cannot be trusted any more, the page replaces this worker
 //      and, tagged with the runId given to start so that the page can drop late ones from an older run:
@@ -184,8 +188,10 @@ async function waitRunEnded() {
 /** Starts the wasm on the path `mode` asks for (worker-backend.js) and says which, and why. */
 async function init(mode, cause) {
   initFailed = true; // until it succeeds; a later load then stays quiet instead of repeating the error
-  ({ lab, backend } = await startLab(mode, post, cause));
+  let catalogue;
+  ({ lab, backend, catalogue } = await startLab(mode, post, cause));
   initFailed = false;
+  post({ status: 'methods', catalogue });
   post({ status: 'backend', ...backend });
 }
 

@@ -7,11 +7,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as stateModule from '../../www/state.js';
 import { checkResults, checkIndex, LIMITS } from '../../www/results-schema.js';
+import { cli } from './helpers.mjs';
 
-const { State, SCHEMA, KEYS } = stateModule;
+const { State } = stateModule;
 const EXECS = Number(process.env.FUZZ_EXECS) || 3000;
 // Notices through a stand-in translator (catalog key and parameters), where state.js takes one.
 stateModule.setTranslator?.((key, params) => `${key} ${JSON.stringify(params ?? {})}`);
+// The methods and their parameters, as the page gets them from the wasm (here from the CLI, the same catalogue).
+stateModule.defineMethods(JSON.parse(cli(['methods'])));
+const { SCHEMA, KEYS } = stateModule;
 
 /** mulberry32: a small seeded generator of numbers in [0, 1). */
 function generator(seed) {

@@ -1,4 +1,6 @@
-// The settings form and the Start / Pause / Reset buttons. Reads and writes only through the State.
+// The settings form and the Start / Pause / Reset buttons. Reads and writes only through the State: each setting's
+// field is the form element named by its key; the methods' fields, built when the catalogue arrives
+// (views/method-fields.js), are bound then (`bind`).
 
 import { KEYS, SCHEMA, format } from '../state.js';
 import { t } from '../i18n.js';
@@ -11,10 +13,6 @@ import { t } from '../i18n.js';
  */
 export function createControls(form, state, handlers) {
   const inputs = {};
-  for (const key of KEYS) {
-    const el = form.elements.namedItem(key);
-    if (el) inputs[key] = el;
-  }
   const buttons = {
     start: form.querySelector('#btn-start'),
     pause: form.querySelector('#btn-pause'),
@@ -35,12 +33,23 @@ export function createControls(form, state, handlers) {
     }
   }
 
-  for (const [key, el] of Object.entries(inputs)) {
-    el.addEventListener('change', () => {
-      const { notice } = state.set(key, el.type === 'checkbox' ? el.checked : el.value);
-      if (notice) handlers.onNotice(notice);
-      render();
-    });
+  let locked = false; // the settings are locked (a run exists, or the page is loading)
+
+  /** Binds the form elements of the settings not bound yet (the methods' fields once they exist), then renders. */
+  function bind() {
+    for (const key of Object.keys(inputs)) if (!KEYS.includes(key) || !form.contains(inputs[key])) delete inputs[key];
+    for (const key of KEYS) {
+      const el = form.elements.namedItem(key);
+      if (!el || inputs[key] === el) continue;
+      inputs[key] = el;
+      el.disabled = locked;
+      el.addEventListener('change', () => {
+        const { notice } = state.set(key, el.type === 'checkbox' ? el.checked : el.value);
+        if (notice) handlers.onNotice(notice);
+        render();
+      });
+    }
+    render();
   }
   // Enter in a text field applies the value instead of submitting the form.
   form.addEventListener('submit', (event) => event.preventDefault());
@@ -64,7 +73,8 @@ export function createControls(form, state, handlers) {
     buttons.pause.setAttribute('aria-pressed', String(paused));
     buttons.reset.disabled = !(busy || pageState === 'done' || (pageState === 'error' && canStart));
     // Settings are locked while a run exists; the dataset too, since changing it reloads everything.
-    for (const el of Object.values(inputs)) el.disabled = busy || pageState === 'loading';
+    locked = busy || pageState === 'loading';
+    for (const el of Object.values(inputs)) el.disabled = locked;
   }
 
   /** Opens "More settings" when the State sets one of them away from its default (e.g. from a link). */
@@ -74,6 +84,6 @@ export function createControls(form, state, handlers) {
     if (keys.some((k) => format(k, state.get(k)) !== format(k, SCHEMA[k].default))) more.open = true;
   }
 
-  render();
-  return { render, setMode, openMoreIfSet };
+  bind();
+  return { render, bind, setMode, openMoreIfSet };
 }

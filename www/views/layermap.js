@@ -1,6 +1,7 @@
 // Progressive layer-wise distillation: the teacher→student layer mapping, drawn (teacher layers left, student layers
 // right, a numbered line per pair in the order they are distilled, then the outputs) and editable with one select
-// per student layer. The mapping lives in the State (`lmap`, '' = automatic); the run reports the one it used.
+// per student layer. The mapping lives in the State (its parameter's link key, `lmap`; '' = automatic); the run
+// reports the one it used. The field is built from the methods' catalogue (views/method-fields.js).
 
 import { t as tr } from '../i18n.js';
 
@@ -52,11 +53,14 @@ function el(name, attrs, text) {
   return node;
 }
 
-/** @param {HTMLElement} field @param {import('../state.js').State} state */
-export function createLayerMap(field, state) {
-  const selects = field.querySelector('#lmap-selects');
-  const svg = field.querySelector('#lmap-svg');
-  const note = field.querySelector('#lmap-note');
+/**
+ * @param {HTMLElement} field the parameter's field (views/method-fields.js) @param {import('../state.js').State} state
+ * @param {string} key the parameter's key in the State (its link key)
+ */
+export function createLayerMap(field, state, key) {
+  const selects = field.querySelector('.lmap-selects');
+  const svg = field.querySelector('.lmap-svg');
+  const note = field.querySelector('.lmap-note');
   let teacherArch = DEFAULT_TEACHER;
   let used = null;
 
@@ -65,7 +69,7 @@ export function createLayerMap(field, state) {
   function current() {
     const teacher = layerNames(teacherArch);
     const student = layerNames(studentArch());
-    const pairs = parseMap(state.get('lmap')) ?? autoMap(teacher.length, student.length);
+    const pairs = parseMap(state.get(key)) ?? autoMap(teacher.length, student.length);
     return { teacher, student, pairs };
   }
 
@@ -106,7 +110,7 @@ export function createLayerMap(field, state) {
       const label = document.createElement('label');
       label.textContent = tr('layermap.learnsFrom', { n: i + 1, name });
       const select = document.createElement('select');
-      select.id = `in-lmap-${i + 1}`;
+      select.id = `in-${key}-${i + 1}`;
       select.append(new Option(tr('layermap.nothing'), '0'));
       teacher.forEach((t, k) => select.append(new Option(tr('layermap.teacherOption', { n: k + 1, name: t }), String(k + 1))));
       const pair = pairs.find(([, s]) => s === i + 1);
@@ -115,7 +119,7 @@ export function createLayerMap(field, state) {
         const next = [...selects.querySelectorAll('select')]
           .map((sel, j) => [Number(sel.value), j + 1])
           .filter(([t]) => t > 0);
-        state.set('lmap', formatMap(next) || 'auto');
+        state.set(key, formatMap(next) || 'auto');
       });
       label.append(select);
       selects.append(label);
@@ -123,14 +127,14 @@ export function createLayerMap(field, state) {
   }
 
   function render() {
-    const text = field.querySelector('#in-lmap');
-    if (text && document.activeElement !== text) text.value = state.get('lmap') || 'auto';
+    const text = field.querySelector(`#in-${key}`);
+    if (text && document.activeElement !== text) text.value = state.get(key) || 'auto';
     const view = current();
     renderSelects(view);
     draw(view);
     const problem = mapProblem(view.pairs, view.teacher.length, view.student.length);
     note.classList.toggle('warn', Boolean(problem));
-    const mode = tr(state.get('lmap') ? 'layermap.mine' : 'layermap.auto');
+    const mode = tr(state.get(key) ? 'layermap.mine' : 'layermap.auto');
     note.textContent = problem
       ? tr('layermap.cannotRun', { problem })
       : used
@@ -138,13 +142,15 @@ export function createLayerMap(field, state) {
         : tr('layermap.plan', { mode, map: formatMap(view.pairs) });
   }
 
-  state.subscribe(() => {
+  const dispose = state.subscribe(() => {
     used = null;
     render();
   });
   render();
   return {
     render,
+    /** Stops following the State (the field was replaced). */
+    dispose,
     /** The teacher's architecture, from its model card. */
     setTeacher(arch) {
       teacherArch = arch || DEFAULT_TEACHER;

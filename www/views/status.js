@@ -16,6 +16,9 @@ export function formatLoss(x) {
   return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }
 
+/** The backend badge's reason: from the catalogs when the worker names it (`why`), else its English `reason`. */
+export const backendReason = (msg) => (msg.why ? t(`backend.why.${msg.why}`, { detail: msg.detail || '' }) : msg.reason);
+
 export function createStatus() {
   const el = {
     status: $('status'),
