@@ -1,6 +1,6 @@
 // Wires the State, the views and the worker. No training happens on this thread.
 
-import { State, hashParam } from './state.js';
+import { State, hashParam, methodInfo } from './state.js';
 import { createControls } from './views/controls.js';
 import { createStatus, backendReason } from './views/status.js';
 import { createCharts } from './views/chart.js';
@@ -156,9 +156,9 @@ function expectedSteps() {
 function clearRun() {
   charts.clear();
   discriminator.clear();
-  discriminator.show(state.get('method') === 'adversarial');
+  discriminator.show(Boolean(methodInfo(state.get('method'))?.needs.discriminator));
   generated.clear();
-  generated.show(state.get('method') === 'data-free');
+  generated.show(Boolean(methodInfo(state.get('method'))?.needs.generator));
   missing.clear();
   charts.setTotalSteps(expectedSteps());
   status.clearProgress();

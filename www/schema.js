@@ -90,6 +90,9 @@ let catalogueText = null; // … as JSON, to tell a new one from the same one se
 /** The catalogue `defineMethods` was given, or null before it. */
 export const definedMethods = () => catalogue;
 
+/** The catalogue's entry of the method `key` (its needs, its parameters), or null. */
+export const methodInfo = (key) => catalogue?.methods.find((m) => m.key === key) ?? null;
+
 /** The setting of one method parameter of the catalogue; `methods`: the keys of the methods that use it. */
 function paramSpec(p, methods) {
   const spec = { label: `setting.${p.link}`, config: p.key, param: p.key, methods };

@@ -6,9 +6,9 @@
 // methods' catalogue is defined, a link's method and the keys the schema does not know yet wait in the State, as they
 // came (and stay in its links); `state.defineMethods(catalogue)` then applies them, with their notices.
 
-import { SCHEMA, KEYS, coerce, format, quote, translate, defineMethods, definedMethods } from './schema.js';
+import { SCHEMA, KEYS, coerce, format, quote, translate, defineMethods, definedMethods, methodInfo } from './schema.js';
 
-export { SCHEMA, KEYS, coerce, format, defineMethods, definedMethods };
+export { SCHEMA, KEYS, coerce, format, defineMethods, definedMethods, methodInfo };
 export { setTranslator, settingName } from './schema.js';
 
 /** The parts of a URL hash, decoded: {key, value}, or {part} alone for a part that does not decode. */

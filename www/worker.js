@@ -185,12 +185,18 @@ async function waitRunEnded() {
   run = null;
 }
 
+/** The methods' catalogue entries by key (what each needs, its parameters), from the running build. */
+let methods = new Map();
+/** Whether `method`'s catalogue entry passes `test`. */
+const methodIs = (method, test) => Boolean(methods.has(method) && test(methods.get(method)));
+
 /** Starts the wasm on the path `mode` asks for (worker-backend.js) and says which, and why. */
 async function init(mode, cause) {
   initFailed = true; // until it succeeds; a later load then stays quiet instead of repeating the error
   let catalogue;
   ({ lab, backend, catalogue } = await startLab(mode, post, cause));
   initFailed = false;
+  methods = new Map(catalogue.methods.map((m) => [m.key, m]));
   post({ status: 'methods', catalogue });
   post({ status: 'backend', ...backend });
 }
@@ -254,7 +260,7 @@ async function start(config, id = 0) {
   await waitRunEnded();
   if (!lab || !loaded) throw new Error('load a dataset and its teacher before starting');
   await withLab((l) => l.start(config));
-  if (config.method === 'progressive') post({ status: 'layermap', runId: id, map: await withLab((l) => l.layerMap()) });
+  if (methodIs(config.method, (m) => m.params.some((p) => p.kind === 'layermap'))) post({ status: 'layermap', runId: id, map: await withLab((l) => l.layerMap()) });
   const students = config.race ? ['distilled', 'baseline'] : ['distilled'];
   run = { id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null };
   pauseNext = false;
@@ -283,7 +289,9 @@ async function finalReports(run, stats) {
   for (const which of run.students) {
     students[which] = await withLab((l) => l.report(which));
     students[which].trainSeconds = stats.ms[which] / 1000;
-    if (run.config.method === 'qat') students[which].int8 = await withLab((l) => l.quantize(which, run.config.bits));
+    if (methodIs(run.config.method, (m) => m.fakeQuant)) {
+      students[which].int8 = await withLab((l) => l.quantize(which, run.config.bits));
+    }
     if (run.config.transfer && run.config.transfer !== 'all') {
       students[which].bias = await withLab((l) => l.biasCorrection(which));
     }
@@ -355,7 +363,7 @@ async function train(run) {
     });
 
     // Data-free runs: the generator's grid, at most about once a second and at the end.
-    if (run.config.method === 'data-free' && (r.finished || performance.now() - (run.gridAt ?? 0) > 1000)) {
+    if (methodIs(run.config.method, (m) => m.needs.generator) && (r.finished || performance.now() - (run.gridAt ?? 0) > 1000)) {
       run.gridAt = performance.now();
       const images = await withLab((l) => l.generatedImages('distilled'));
       if (images) post({ status: 'generated', runId: run.id, step, images });

@@ -8,20 +8,7 @@
 //! Adding a method is one new file and one line in [`REGISTRY`] (plus its tests and its text in
 //! the page's catalogs).
 
-mod adversarial;
-mod attention;
-mod data_free;
-mod dkd;
-mod fitnets;
-mod fitnets_two_stage;
-mod fsp;
-mod hinton;
-mod multi_average;
-mod multi_confidence;
 mod params;
-mod progressive;
-mod qat;
-mod rkd;
 mod step;
 
 use burn::tensor::Device;
@@ -35,22 +22,31 @@ use crate::{err, Result};
 pub use params::{Param, ParamKind, Params};
 pub use step::{Step, StepLoss};
 
-/// Every method, in the order menus and tables list them.
-pub static REGISTRY: &[&dyn Distiller] = &[
-    &hinton::Hinton,
-    &dkd::Dkd,
-    &multi_average::MultiAverage,
-    &multi_confidence::MultiConfidence,
-    &fitnets::Fitnets,
-    &fitnets_two_stage::FitnetsTwoStage,
-    &attention::Attention,
-    &rkd::Rkd,
-    &adversarial::Adversarial,
-    &data_free::DataFree,
-    &progressive::Progressive,
-    &fsp::Fsp,
-    &qat::Qat,
-];
+/// Declares each method's file (`pub mod <file>;`) and lists its type in [`REGISTRY`]: one line
+/// per method.
+macro_rules! registry {
+    ($($file:ident :: $method:ident),* $(,)?) => {
+        $(pub mod $file;)*
+        /// Every method, in the order menus and tables list them.
+        pub static REGISTRY: &[&dyn Distiller] = &[$(&$file::$method),*];
+    };
+}
+
+registry! {
+    hinton::Hinton,
+    dkd::Dkd,
+    multi_average::MultiAverage,
+    multi_confidence::MultiConfidence,
+    fitnets::Fitnets,
+    fitnets_two_stage::FitnetsTwoStage,
+    attention::Attention,
+    rkd::Rkd,
+    adversarial::Adversarial,
+    data_free::DataFree,
+    progressive::Progressive,
+    fsp::Fsp,
+    qat::Qat,
+}
 
 /// What a method needs beyond the stored teacher logits. The run, the CLI and the page check
 /// these before training, with a message naming what is missing.
@@ -183,7 +179,8 @@ pub fn all_params() -> Vec<&'static Param> {
     out
 }
 
-/// The methods as data: key, name, paper, needs, stages and parameters (with ranges, defaults,
+/// The methods as data: key, name, paper, needs, stages, whether the student is fake-quantized,
+/// and parameters (with ranges, defaults,
 /// CLI flag and link key). The page builds its menu and fields from this; a test compares it with
 /// `--help`.
 pub fn catalogue() -> Value {
@@ -191,9 +188,12 @@ pub fn catalogue() -> Value {
         .iter()
         .map(|m| {
             let i = m.info();
+            let fake_quant = m
+                .fake_quant_bits(&TrainConfig::default().with_method(i.key))
+                .is_some();
             json!({
                 "key": i.key, "name": i.name, "paper": i.paper, "needs": i.needs,
-                "stages": i.stages,
+                "stages": i.stages, "fakeQuant": fake_quant,
                 "params": i.params.iter().map(Param::describe).collect::<Vec<_>>(),
             })
         })

@@ -60,7 +60,7 @@ impl Default for PageConfig {
             eval_every: d.eval_every,
             train_limit: 0,
             race: true,
-            method: "hinton".into(),
+            method: MethodRef::default().key().into(),
             ramp: Ramp::Constant,
             tau_end: None,
             arch: "mlp".into(),
