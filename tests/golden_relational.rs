@@ -18,7 +18,8 @@ mod common;
 use burn::tensor::{Tensor, TensorData};
 use common::golden::{close, floats};
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::distill::{cckd_correlation, cckd_loss, sp_loss, sp_similarity};
+use distill_lab::method::cckd::{cckd_correlation, cckd_loss};
+use distill_lab::method::sp::{sp_loss, sp_similarity};
 use distill_lab::model::read_f32;
 use serde_json::Value;
 

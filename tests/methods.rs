@@ -145,7 +145,13 @@ fn the_second_teacher_is_a_good_mlp() {
 #[test]
 fn feature_methods_train_with_the_teacher_network() {
     let t = vec![mnist_teacher()];
-    for method in [m("fitnets"), m("fitnets-two-stage"), m("rkd")] {
+    for method in [
+        m("fitnets"),
+        m("fitnets-two-stage"),
+        m("rkd"),
+        m("cckd"),
+        m("sp"),
+    ] {
         check(
             method.key(),
             TrainConfig {

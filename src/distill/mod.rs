@@ -3,7 +3,6 @@
 mod adaptive;
 mod adversarial;
 mod attention;
-mod cckd;
 mod data_free;
 mod dkd;
 mod fitnets;
@@ -13,12 +12,10 @@ mod multi;
 mod progressive;
 mod quant;
 mod rkd;
-mod sp;
 
 pub use adaptive::{hinton_loss_per_example, tau_for_entropy, Ramp, TAU_RANGE};
 pub use adversarial::{bce_with_logits, discriminate, discriminator_accuracy, discriminator_loss};
 pub use attention::{attention_loss, attention_map};
-pub use cckd::{cckd_correlation, cckd_loss, CCKD_GAMMA, CCKD_ORDER, CCKD_WEIGHT};
 pub use data_free::{
     batch_moments, dafl_generator_loss, feature_stat_loss, DAFL_ACTIVATION_WEIGHT,
     DAFL_ENTROPY_WEIGHT,
@@ -34,4 +31,3 @@ pub use quant::{
     BITS_RANGE,
 };
 pub use rkd::{rkd_angle, rkd_distance, rkd_loss, RKD_ANGLE_WEIGHT, RKD_DISTANCE_WEIGHT};
-pub use sp::{sp_loss, sp_similarity, SP_WEIGHT};

@@ -41,6 +41,8 @@ registry! {
     fitnets_two_stage::FitnetsTwoStage,
     attention::Attention,
     rkd::Rkd,
+    cckd::Cckd,
+    sp::Sp,
     adversarial::Adversarial,
     data_free::DataFree,
     progressive::Progressive,

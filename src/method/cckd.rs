@@ -27,11 +27,18 @@
 //! `F.normalize`'s would be of order 1e10. A batch of one has a single correlation, equal for
 //! student and teacher: the loss and its gradient are 0.
 //!
+//! The method (`--method cckd`): Hinton's loss + `cckdWeight`·L_CC on the last hidden layers
+//! (the embeddings RKD uses too); no learned part is added (torchdistill and RepDistiller put an
+//! optional 128-wide linear projection on both networks, which we leave out).
+//!
 //! # Shapes
 //! `student`: `[batch, d_s]`, `teacher`: `[batch, d_t]` (the widths may differ: the matrices are
 //! `[batch, batch]`); the loss is `[1]`.
 
 use burn::tensor::Tensor;
+
+use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use crate::model::Features;
 
 /// The RBF kernel's γ (torchdistill's configuration, Knowledge-Distillation-Zoo).
 pub const CCKD_GAMMA: f32 = 0.4;
@@ -39,6 +46,67 @@ pub const CCKD_GAMMA: f32 = 0.4;
 pub const CCKD_ORDER: usize = 2;
 /// The weight β of `L_CC` beside Hinton's loss (Knowledge-Distillation-Zoo, same definition).
 pub const CCKD_WEIGHT: f32 = 100.0;
+
+pub struct Cckd;
+
+static INFO: Info = Info {
+    key: "cckd",
+    name: "CCKD (correlation congruence)",
+    paper: "Peng et al. 2019, Correlation Congruence for Knowledge Distillation",
+    params: &[
+        Param {
+            key: "cckdWeight",
+            link: "ccw",
+            kind: ParamKind::Float {
+                min: 0.0,
+                max: 10_000.0,
+                default: CCKD_WEIGHT as f64,
+                step: 10.0,
+            },
+            help: "CCKD: weight β of the correlation-congruence term",
+        },
+        Param {
+            key: "cckdGamma",
+            link: "ccg",
+            kind: ParamKind::Float {
+                min: 0.0,
+                max: 10.0,
+                default: CCKD_GAMMA as f64,
+                step: 0.1,
+            },
+            help: "CCKD: γ of the Gaussian RBF kernel exp(−γ‖x − y‖²)",
+        },
+        Param {
+            key: "cckdOrder",
+            link: "ccp",
+            kind: ParamKind::Int {
+                min: 0,
+                max: 8,
+                default: CCKD_ORDER as i64,
+            },
+            help: "CCKD: order P of the kernel's Taylor series",
+        },
+    ],
+    needs: Needs {
+        hidden: true,
+        ..Needs::FEATURES
+    },
+    stages: ONE_STAGE,
+};
+
+impl Distiller for Cckd {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn loss(&self, s: Step) -> StepLoss {
+        let (fs, ft) = s.features();
+        let last = |f: &Features| f.hidden.last().cloned().expect("checked by the needs");
+        let order = s.config.params.num("cckdOrder") as usize;
+        let cc = cckd_loss(last(&fs), last(&ft), s.param("cckdGamma"), order);
+        (s.hinton(fs.logits) + cc * s.param("cckdWeight")).into()
+    }
+}
 
 /// Rows divided by `max(‖row‖₂, 1e-12)`; rows of norm ≤ 1e-12 become 0 with no gradient.
 pub(crate) fn unit_rows(f: Tensor<2>) -> Tensor<2> {

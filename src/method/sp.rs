@@ -22,15 +22,59 @@
 //! `G = [1]` for both networks: the loss and its gradient are 0. Rows are not scale-free below
 //! ‖G_i‖ ≈ 1e-12 (features of order 1e-6 and smaller), as with `F.normalize`.
 //!
+//! The method (`--method sp`): Hinton's loss + `spWeight`·L_SP on the last hidden layers (for CNN
+//! students too: their dense layer after the conv blocks), like this lab's other feature methods;
+//! α = 1 gives the paper's `L_CE + γ·L_SP`.
+//!
 //! # Shapes
 //! `student`: `[batch, n_s]`, `teacher`: `[batch, n_t]` (feature maps flattened; the sizes may
 //! differ: `G` is `[batch, batch]`); returns `[1]`.
 
-use super::cckd::unit_rows;
 use burn::tensor::Tensor;
+
+use super::cckd::unit_rows;
+use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use crate::model::Features;
 
 /// The weight γ of `L_SP` beside the cross-entropy (the paper's CIFAR-10 value).
 pub const SP_WEIGHT: f32 = 3000.0;
+
+pub struct Sp;
+
+static INFO: Info = Info {
+    key: "sp",
+    name: "Similarity-preserving KD",
+    paper: "Tung & Mori 2019, Similarity-Preserving Knowledge Distillation",
+    params: &[Param {
+        key: "spWeight",
+        link: "spw",
+        kind: ParamKind::Float {
+            min: 0.0,
+            max: 100_000.0,
+            default: SP_WEIGHT as f64,
+            step: 100.0,
+        },
+        help: "SP: weight γ of the similarity-preserving term (paper: 3000 at batch 64)",
+    }],
+    needs: Needs {
+        hidden: true,
+        ..Needs::FEATURES
+    },
+    stages: ONE_STAGE,
+};
+
+impl Distiller for Sp {
+    fn info(&self) -> &'static Info {
+        &INFO
+    }
+
+    fn loss(&self, s: Step) -> StepLoss {
+        let (fs, ft) = s.features();
+        let last = |f: &Features| f.hidden.last().cloned().expect("checked by the needs");
+        let sp = sp_loss(last(&fs), last(&ft));
+        (s.hinton(fs.logits) + sp * s.param("spWeight")).into()
+    }
+}
 
 /// The row-normalised similarity matrix `[batch, batch]` of flattened features `[batch, n]`.
 pub fn sp_similarity(f: Tensor<2>) -> Tensor<2> {
