@@ -1,6 +1,7 @@
 //! `experiment …`: reproducible comparisons over several seeds (mean ± std), printed as a table
 //! and saved as JSON under `results/`. Every command is a [`runner::Plan`]: a grid of jobs ×
-//! seeds that [`runner`] runs, and a table built from the per-seed outcomes. The methods table is in
+//! seeds that [`runner`] runs (all of it, or one `--shard i/n`), and a table built from the
+//! per-seed outcomes; [`merge`] joins the partial files of a sharded run. The methods table is in
 //! [`methods`], the chains of students in [`chains`], quantization in [`quant`], pruning for
 //! deployment in [`deploy`], the classic sweeps in [`sweeps`] and [`missing`].
 
@@ -18,6 +19,7 @@ use serde_json::json;
 
 mod chains;
 mod deploy;
+mod merge;
 mod methods;
 mod missing;
 mod quant;
@@ -27,9 +29,10 @@ mod training;
 
 use chains::{BornAgainArgs, TaChainArgs};
 use deploy::DeployArgs;
+use merge::MergeArgs;
 use missing::MissingArgs;
 use quant::QatArgs;
-use runner::Planned;
+use runner::{Planned, Shard};
 use sweeps::{CapacityArgs, HintonArgs, TemperatureArgs};
 
 use crate::cli::load_teachers;
@@ -58,6 +61,9 @@ pub enum Experiment {
     /// Hinton, Vinyals & Dean 2015 §3 (MNIST): teacher, student on hard labels, student on soft
     /// targets, mean ± std over seeds.
     Hinton(HintonArgs),
+    /// Joins the partial files of a sharded run (`--shard i/n`, every i from 1 to n) into the
+    /// results file one process would have written.
+    Merge(MergeArgs),
 }
 
 #[derive(Args)]
@@ -100,6 +106,10 @@ pub struct MethodsArgs {
     /// that fit the student.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Run only shard i of n (1-based, e.g. 2/8) of the rows × seeds grid, round-robin, and write
+    /// `<out>/shards/<name>-<dataset>.shard-i-of-n.json` for `experiment merge`.
+    #[arg(long, value_parser = Shard::parse)]
+    shard: Option<Shard>,
 }
 
 pub(super) fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -131,11 +141,15 @@ fn plan(e: Experiment) -> Result<Planned> {
         Experiment::Capacity(c) => sweeps::capacity_plan(c),
         Experiment::Temperature(t) => sweeps::temperature_plan(t),
         Experiment::Hinton(h) => sweeps::hinton_plan(h),
+        Experiment::Merge(_) => Err(err!("merge is not an experiment that runs units")),
     }
 }
 
 pub fn run(e: Experiment) -> Result<()> {
-    runner::run(plan(e)?)
+    match e {
+        Experiment::Merge(m) => merge::merge(m),
+        e => runner::run(plan(e)?),
+    }
 }
 
 /// The bundled teacher of `a`'s dataset (its logits), for the experiments with one teacher.
@@ -218,14 +232,13 @@ pub(super) struct Header {
 impl Header {
     /// The header of this process's run of `experiment` on `kind`, started at `started`.
     pub fn here(experiment: String, kind: DatasetKind, started: Instant) -> Self {
-        let args: Vec<String> = std::env::args().skip(1).collect();
         let cpus = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
         Header {
             experiment,
             dataset: kind.name().into(),
-            command: format!("distill-lab {}", args.join(" ")),
+            command: format!("distill-lab {}", runner::argv().join(" ")),
             commit: commit(),
             machine: format!("{cpus} CPUs ({})", std::env::consts::ARCH),
             backend: "cpu".into(),
@@ -260,6 +273,7 @@ pub(super) fn write_results(dir: &Path, h: &Header, rows: Vec<serde_json::Value>
 
 /// Rewrites `dir/index.json`: one entry per results file in `dir` (file, experiment, dataset,
 /// command, commit, machine, wall time), sorted by file name, for the page's results view.
+/// Partial files of sharded runs (they have a `shard`) are left out.
 pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
     let mut entries = Vec::new();
     let listing = std::fs::read_dir(dir).map_err(|e| err!("{}: {e}", dir.display()))?;
@@ -274,6 +288,9 @@ pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
             continue;
         };
+        if doc.get("shard").is_some() {
+            continue;
+        }
         entries.push(json!({
             "file": name, "experiment": doc["experiment"], "dataset": doc["dataset"],
             "command": doc["command"], "commit": doc["commit"], "machine": doc["machine"],
