@@ -1,18 +1,8 @@
 //! The native CLI: JSON output, documented flags, rejected values.
 
-use std::process::Command;
+mod common;
 
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_distill-lab"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::cli;
 
 #[test]
 fn distill_prints_one_json_line_per_evaluation_and_a_summary() {

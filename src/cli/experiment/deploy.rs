@@ -14,11 +14,12 @@ use distill_lab::model::{
 };
 use distill_lab::train::{evaluate_logits, predict, Run, TrainConfig};
 use distill_lab::Result;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::quant::train;
-use super::{mean_std, setup, write_results, MethodsArgs, Setup};
-use crate::cli::load_teachers;
+use super::runner::{by_label, Outcome, Plan, Planned};
+use super::training::{finish, train};
+use super::{mean_std, setup, teacher, MethodsArgs, Setup};
 
 #[derive(Args)]
 pub struct DeployArgs {
@@ -35,14 +36,18 @@ pub struct DeployArgs {
     common: MethodsArgs,
 }
 
-/// One measured student: test errors, file bytes, gzip bytes, sparsity, images/s.
+/// One measured student: its label, test errors, file bytes, gzip bytes, sparsity, images/s
+/// (a timing) and the engine that ran it.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Measured {
+    student: String,
     errors: f64,
     bytes: usize,
     gzip: usize,
     sparsity: f64,
     per_second: f64,
-    engine: &'static str,
+    engine: String,
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<usize> {
@@ -63,12 +68,13 @@ fn measure_float(spec: &ModelSpec, net: &Net, data: &Dataset) -> Result<Measured
     let per_second = data.test.len() as f64 / t0.elapsed().as_secs_f64();
     let file = block_on(save_weights(&net, spec, &[]))?;
     Ok(Measured {
+        student: String::new(),
         errors: evaluate_logits(0, &logits, &data.test.labels).test_errors as f64,
         bytes: file.len(),
         gzip: gzip_len(&file)?,
         sparsity: sparsity(&host),
         per_second,
-        engine: "float32, burn CPU",
+        engine: "float32, burn CPU".into(),
     })
 }
 
@@ -88,15 +94,15 @@ fn measure_int8(
     let per_second = data.test.len() as f64 / t0.elapsed().as_secs_f64();
     let file = q.to_bytes(&[])?;
     Ok(Measured {
+        student: String::new(),
         errors: evaluate_logits(0, &logits, &data.test.labels).test_errors as f64,
         bytes: file.len(),
         gzip: gzip_len(&file)?,
         sparsity: host_sparsity,
         per_second,
-        engine: if dynamic {
-            "int8 dynamic, 1 thread"
-        } else {
-            "int8, 1 thread"
+        engine: match dynamic {
+            true => "int8 dynamic, 1 thread".into(),
+            false => "int8, 1 thread".into(),
         },
     })
 }
@@ -129,53 +135,65 @@ fn finetune(
     if let Some(m) = masks {
         run.set_masks(m)?;
     }
-    block_on(run.train_steps(run.total_steps()))?;
-    Ok(run)
+    finish(run)
 }
 
-pub fn deploy_table(d: DeployArgs) -> Result<()> {
-    let a = &d.common;
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
-    println!(
-        "{} · distilled student {} · prune {:.0} % of weights / keep {:.0} % of neurons, {} fine-tuning epochs · seeds 1..={}",
-        kind.name(),
-        a.student,
+/// `experiment deploy`: one job, every seed one distilled student made smaller in each way.
+pub(super) fn plan(d: DeployArgs) -> Result<Planned> {
+    let s = setup(&d.common)?;
+    let teacher = teacher(&d.common)?;
+    let about = format!(
+        "distilled student {} · prune {:.0} % of weights / keep {:.0} % of neurons, {} fine-tuning epochs",
+        d.common.student,
         100.0 * d.sparsity,
         100.0 * d.keep_neurons,
         d.finetune_epochs,
-        a.seeds
     );
-    let mut table: Vec<(String, Vec<Measured>)> = Vec::new();
-    let mut add = |label: String, m: Measured| match table.iter_mut().find(|(l, _)| *l == label) {
-        Some(row) => row.1.push(m),
-        None => table.push((label, vec![m])),
+    let deploy = Deploy {
+        sparsity: d.sparsity,
+        keep_neurons: d.keep_neurons,
+        finetune_epochs: d.finetune_epochs,
+        teacher,
     };
-    for seed in 1..=a.seeds {
-        let config = TrainConfig {
-            seed,
-            ..base.clone()
+    Planned::new(d.common, s, "deploy", about, deploy)
+}
+
+struct Deploy {
+    sparsity: f32,
+    keep_neurons: f32,
+    finetune_epochs: usize,
+    teacher: Arc<TeacherLogits>,
+}
+
+impl Plan for Deploy {
+    fn jobs(&self) -> Vec<String> {
+        vec!["distill, prune, fine-tune, quantize".into()]
+    }
+
+    fn unit(&self, s: &Setup, _job: usize, seed: u64) -> Result<Value> {
+        let (d, data, teacher, config) = (self, &s.data, &self.teacher, s.seeded(seed));
+        let mut rows = Vec::new();
+        let mut add = |label: String, m: Measured| {
+            rows.push(Measured {
+                student: label,
+                ..m
+            })
         };
-        let run = train(config.clone(), &data, Some(teacher.clone()))?;
+        let run = train(config.clone(), data, Some(teacher.clone()))?;
         let spec = run.spec().clone();
         let host = block_on(run.model().to_host())?;
         add(
             "distilled, float32".into(),
-            measure_float(&spec, run.model(), &data)?,
+            measure_float(&spec, run.model(), data)?,
         );
         let q = block_on(run.quantize(8))?;
         add(
             "distilled, int8".into(),
-            measure_int8(&q, sparsity(&host), &data, false)?,
+            measure_int8(&q, sparsity(&host), data, false)?,
         );
         add(
             "distilled, int8, dynamic activations".into(),
-            measure_int8(&q, sparsity(&host), &data, true)?,
+            measure_int8(&q, sparsity(&host), data, true)?,
         );
 
         let masks = weight_masks(&host, d.sparsity)?;
@@ -184,76 +202,63 @@ pub fn deploy_table(d: DeployArgs) -> Result<()> {
         let untuned = Net::from_host(&spec, pruned.clone(), &cpu_device())?;
         add(
             format!("pruned {:.0} %, not fine-tuned", 100.0 * d.sparsity),
-            measure_float(&spec, &untuned, &data)?,
+            measure_float(&spec, &untuned, data)?,
         );
-        let tuned = finetune(
-            &config,
-            &spec,
-            pruned,
-            Some(masks),
-            d.finetune_epochs,
-            &data,
-            &teacher,
-        )?;
+        let tune = |spec: &ModelSpec, host, masks| {
+            finetune(&config, spec, host, masks, d.finetune_epochs, data, teacher)
+        };
+        let tuned = tune(&spec, pruned, Some(masks))?;
         add(
             format!("pruned {:.0} % + KD fine-tuning", 100.0 * d.sparsity),
-            measure_float(&spec, tuned.model(), &data)?,
+            measure_float(&spec, tuned.model(), data)?,
         );
         let tuned_host = block_on(tuned.model().to_host())?;
         let q = block_on(tuned.quantize(8))?;
         add(
             format!("pruned {:.0} % + KD fine-tuning, int8", 100.0 * d.sparsity),
-            measure_int8(&q, sparsity(&tuned_host), &data, false)?,
+            measure_int8(&q, sparsity(&tuned_host), data, false)?,
         );
 
         let (small, small_host) = prune_neurons(&spec, &host, d.keep_neurons)?;
-        let tuned = finetune(
-            &config,
-            &small,
-            small_host,
-            None,
-            d.finetune_epochs,
-            &data,
-            &teacher,
-        )?;
+        let tuned = tune(&small, small_host, None)?;
         add(
             format!("neurons pruned to {small} + KD fine-tuning"),
-            measure_float(&small, tuned.model(), &data)?,
+            measure_float(&small, tuned.model(), data)?,
         );
         let q = block_on(tuned.quantize(8))?;
         add(
             format!("neurons pruned to {small} + KD fine-tuning, int8"),
-            measure_int8(&q, 0.0, &data, false)?,
+            measure_int8(&q, 0.0, data, false)?,
         );
-        eprintln!(
-            "seed {seed} done ({:.0} s)",
-            started.elapsed().as_secs_f64()
-        );
+        serde_json::to_value(rows).map_err(|e| distill_lab::err!("{e}"))
     }
-    println!(
-        "{:<46} {:>14} {:>9} {:>9} {:>9} {:>11}  engine",
-        "student", "test errors", "bytes", "gzip", "sparsity", "images/s"
-    );
-    let mut rows = Vec::new();
-    for (label, ms) in table {
-        let errors: Vec<f64> = ms.iter().map(|m| m.errors).collect();
-        let speeds: Vec<f64> = ms.iter().map(|m| m.per_second).collect();
-        let (em, esd) = mean_std(&errors);
-        let (sm, _) = mean_std(&speeds);
-        let m = &ms[0];
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
         println!(
-            "{label:<46} {em:>7.0} ± {esd:<4.0} {:>9} {:>9} {:>8.1}% {sm:>11.0}  {}",
-            m.bytes,
-            m.gzip,
-            100.0 * m.sparsity,
-            m.engine
+            "{:<46} {:>14} {:>9} {:>9} {:>9} {:>11}  engine",
+            "student", "test errors", "bytes", "gzip", "sparsity", "images/s"
         );
-        rows.push(json!({
-            "student": label, "testErrors": errors, "meanErrors": em, "stdErrors": esd,
-            "bytes": m.bytes, "gzipBytes": ms.iter().map(|m| m.gzip).collect::<Vec<_>>(),
-            "sparsity": ms.iter().map(|m| m.sparsity).collect::<Vec<_>>(),
-            "imagesPerSecond": speeds, "engine": m.engine,
-        }));
+        let mut rows = Vec::new();
+        for (label, ms) in by_label(done, |m: &Measured| &m.student)? {
+            let errors: Vec<f64> = ms.iter().map(|m| m.errors).collect();
+            let speeds: Vec<f64> = ms.iter().map(|m| m.per_second).collect();
+            let (em, esd) = mean_std(&errors);
+            let (sm, _) = mean_std(&speeds);
+            let m = &ms[0];
+            println!(
+                "{label:<46} {em:>7.0} ± {esd:<4.0} {:>9} {:>9} {:>8.1}% {sm:>11.0}  {}",
+                m.bytes,
+                m.gzip,
+                100.0 * m.sparsity,
+                m.engine
+            );
+            rows.push(json!({
+                "student": label, "testErrors": errors, "meanErrors": em, "stdErrors": esd,
+                "bytes": m.bytes, "gzipBytes": ms.iter().map(|m| m.gzip).collect::<Vec<_>>(),
+                "sparsity": ms.iter().map(|m| m.sparsity).collect::<Vec<_>>(),
+                "imagesPerSecond": speeds, "engine": m.engine,
+            }));
+        }
+        Ok(rows)
     }
-    write_results(a, kind, "deploy", started, rows)
 }

@@ -2,18 +2,19 @@
 //! `--only` can run a subset (e.g. the CNN-only methods on a CNN student).
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::backend::block_on;
 use distill_lab::distill::Ramp;
 use distill_lab::method::{MethodRef, REGISTRY};
 use distill_lab::model::{ModelSpec, TeacherLogits};
-use distill_lab::train::{Optimizer, Run, Schedule, TrainConfig};
+use distill_lab::train::{Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::{mean_std, setup, write_results, MethodsArgs, Setup};
-use crate::cli::{attach_teacher_net, load_teachers};
+use super::runner::{column, Outcome, Plan, Planned};
+use super::training::train;
+use super::{mean_std, setup, MethodsArgs, Setup};
+use crate::cli::load_teachers;
 
 /// One row of the table: a key for `--only`, a label, the config, and its teachers.
 struct Row {
@@ -110,70 +111,61 @@ fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
         .collect())
 }
 
-/// `experiment methods`: writes `results/methods-<dataset>.json` for the default student, else
-/// `results/methods-<student>-<dataset>.json` (e.g. `methods-cnn-32-64-32-mnist.json`).
-pub fn methods(a: MethodsArgs) -> Result<()> {
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(&a)?;
-    let device = cpu_device();
-    let mut results = Vec::new();
-    let rows = rows(&a, &base)?;
-    println!(
-        "{} · student {} · {} epochs on {} examples · α {} · τ {} · seeds 1..={}",
-        kind.name(),
-        a.student,
-        a.epochs,
-        if a.train_limit == 0 {
-            data.train.len()
-        } else {
-            a.train_limit.min(data.train.len())
-        },
-        a.alpha,
-        a.tau,
-        a.seeds
-    );
-    println!(
-        "{:<50} {:>18} {:>16} {:>9}",
-        "method", "test accuracy %", "test errors", "s/run"
-    );
-    for row in rows {
-        let (mut accs, mut errs, mut secs) = (Vec::new(), Vec::new(), Vec::new());
-        for seed in 1..=a.seeds {
-            let config = TrainConfig {
-                seed,
-                ..row.config.clone()
-            };
-            let t0 = Instant::now();
-            let mut run = Run::with_teachers(config, data.clone(), row.teachers.clone(), &device)?;
-            attach_teacher_net(&mut run)?;
-            let report = block_on(run.train_steps(run.total_steps()))?;
-            if let Some(msg) = report.nan_paused {
-                return Err(err!("{} (seed {seed}): {msg}", row.label));
-            }
-            let eval = block_on(run.evaluate())?;
-            accs.push(100.0 * eval.test_accuracy);
-            errs.push(eval.test_errors as f64);
-            secs.push(t0.elapsed().as_secs_f64());
-        }
-        let ((am, asd), (em, esd), (sm, _)) = (mean_std(&accs), mean_std(&errs), mean_std(&secs));
-        println!(
-            "{:<50} {:>10.2} ± {:<5.2} {:>8.0} ± {:<5.0} {:>9.1}",
-            row.label, am, asd, em, esd, sm
-        );
-        results.push(json!({
-            "key": row.key, "method": row.label, "config": row.config,
-            "teachers": row.teachers.len(), "testAccuracy": accs, "testErrors": errs,
-            "seconds": secs, "meanAccuracy": am, "stdAccuracy": asd, "meanErrors": em,
-            "stdErrors": esd,
-        }));
-    }
+/// `experiment methods`: one job per row; writes `results/methods-<dataset>.json` for the default
+/// student, else `results/methods-<student>-<dataset>.json` (e.g. `methods-cnn-32-64-32-mnist.json`).
+pub(super) fn plan(a: MethodsArgs) -> Result<Planned> {
+    let s = setup(&a)?;
+    let rows = rows(&a, &s.base)?;
     let name = match a.student.as_str() {
         "mlp:128" => "methods".to_string(),
         s => format!("methods-{}", s.replace([':', ','], "-")),
     };
-    write_results(&a, kind, &name, started, results)
+    let about = format!("student {}", a.student);
+    Planned::new(a, s, name, about, Methods(rows))
+}
+
+struct Methods(Vec<Row>);
+
+impl Plan for Methods {
+    fn jobs(&self) -> Vec<String> {
+        self.0.iter().map(|r| r.key.to_string()).collect()
+    }
+
+    fn unit(&self, s: &Setup, job: usize, seed: u64) -> Result<Value> {
+        let row = &self.0[job];
+        let config = TrainConfig {
+            seed,
+            ..row.config.clone()
+        };
+        let eval = block_on(train(config, &s.data, row.teachers.clone())?.evaluate())?;
+        Ok(json!({
+            "testAccuracy": 100.0 * eval.test_accuracy, "testErrors": eval.test_errors as f64,
+        }))
+    }
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
+        println!(
+            "{:<50} {:>18} {:>16} {:>9}",
+            "method", "test accuracy %", "test errors", "s/run"
+        );
+        let mut results = Vec::new();
+        for (row, outcomes) in self.0.iter().zip(done) {
+            let accs = column(outcomes, "testAccuracy")?;
+            let errs = column(outcomes, "testErrors")?;
+            let secs: Vec<f64> = outcomes.iter().map(|o| o.seconds).collect();
+            let ((am, asd), (em, esd), (sm, _)) =
+                (mean_std(&accs), mean_std(&errs), mean_std(&secs));
+            println!(
+                "{:<50} {:>10.2} ± {:<5.2} {:>8.0} ± {:<5.0} {:>9.1}",
+                row.label, am, asd, em, esd, sm
+            );
+            results.push(json!({
+                "key": row.key, "method": row.label, "config": row.config,
+                "teachers": row.teachers.len(), "testAccuracy": accs, "testErrors": errs,
+                "seconds": secs, "meanAccuracy": am, "stdAccuracy": asd, "meanErrors": em,
+                "stdErrors": esd,
+            }));
+        }
+        Ok(results)
+    }
 }

@@ -1,33 +1,41 @@
-//! `experiment methods`: every distillation method on the same student and budget, several
-//! seeds, mean ± std; printed as a table and saved as JSON under `results/`. The chains of
-//! students (born-again, teacher assistant) are in [`chains`], quantization in [`quant`],
-//! pruning for deployment in [`deploy`].
+//! `experiment …`: reproducible comparisons over several seeds (mean ± std), printed as a table
+//! and saved as JSON under `results/`. Every command is a [`runner::Plan`]: a grid of jobs ×
+//! seeds that [`runner`] runs (all of it, or one `--shard i/n`), and a table built from the
+//! per-seed outcomes; [`merge`] joins the partial files of a sharded run. The methods table is in
+//! [`methods`], the chains of students in [`chains`], quantization in [`quant`], pruning for
+//! deployment in [`deploy`], the classic sweeps in [`sweeps`] and [`missing`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::model::TeacherLogits;
 use distill_lab::train::TrainConfig;
 use distill_lab::{err, Result};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 mod chains;
 mod deploy;
+mod merge;
 mod methods;
 mod missing;
 mod quant;
+mod runner;
 mod sweeps;
+mod training;
 
-use chains::{born_again_table, ta_chain_table, BornAgainArgs, TaChainArgs};
-use deploy::{deploy_table, DeployArgs};
-use methods::methods;
-use missing::{missing_table, MissingArgs};
-use quant::{qat_table, QatArgs};
-use sweeps::{
-    capacity_table, hinton_table, temperature_table, CapacityArgs, HintonArgs, TemperatureArgs,
-};
+use chains::{BornAgainArgs, TaChainArgs};
+use deploy::DeployArgs;
+use merge::MergeArgs;
+use missing::MissingArgs;
+use quant::QatArgs;
+use runner::{Planned, Shard};
+use sweeps::{CapacityArgs, HintonArgs, TemperatureArgs};
+
+use crate::cli::load_teachers;
 
 #[derive(Subcommand)]
 pub enum Experiment {
@@ -53,6 +61,9 @@ pub enum Experiment {
     /// Hinton, Vinyals & Dean 2015 §3 (MNIST): teacher, student on hard labels, student on soft
     /// targets, mean ± std over seeds.
     Hinton(HintonArgs),
+    /// Joins the partial files of a sharded run (`--shard i/n`, every i from 1 to n) into the
+    /// results file one process would have written.
+    Merge(MergeArgs),
 }
 
 #[derive(Args)]
@@ -95,6 +106,10 @@ pub struct MethodsArgs {
     /// that fit the student.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Run only shard i of n (1-based, e.g. 2/8) of the rows × seeds grid, round-robin, and write
+    /// `<out>/shards/<name>-<dataset>.shard-i-of-n.json` for `experiment merge`.
+    #[arg(long, value_parser = Shard::parse)]
+    shard: Option<Shard>,
 }
 
 pub(super) fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -114,18 +129,42 @@ pub(super) fn commit() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The plan of an experiment command: its setup done and its banner printed.
+fn plan(e: Experiment) -> Result<Planned> {
+    match e {
+        Experiment::Methods(a) => methods::plan(a),
+        Experiment::BornAgain(b) => chains::born_again_plan(b),
+        Experiment::TaChain(t) => chains::ta_chain_plan(t),
+        Experiment::Qat(q) => quant::plan(q),
+        Experiment::Deploy(d) => deploy::plan(d),
+        Experiment::Missing3(m) => missing::plan(m),
+        Experiment::Capacity(c) => sweeps::capacity_plan(c),
+        Experiment::Temperature(t) => sweeps::temperature_plan(t),
+        Experiment::Hinton(h) => sweeps::hinton_plan(h),
+        Experiment::Merge(_) => Err(err!("merge is not an experiment that runs units")),
+    }
+}
+
 pub fn run(e: Experiment) -> Result<()> {
     match e {
-        Experiment::Methods(a) => methods(a),
-        Experiment::BornAgain(b) => born_again_table(b),
-        Experiment::TaChain(t) => ta_chain_table(t),
-        Experiment::Qat(q) => qat_table(q),
-        Experiment::Deploy(d) => deploy_table(d),
-        Experiment::Missing3(m) => missing_table(m),
-        Experiment::Capacity(c) => capacity_table(c),
-        Experiment::Temperature(t) => temperature_table(t),
-        Experiment::Hinton(h) => hinton_table(h),
+        Experiment::Merge(m) => merge::merge(m),
+        e => runner::run(plan(e)?),
     }
+}
+
+/// The bundled teacher of `a`'s dataset (its logits), for the experiments with one teacher.
+pub(super) fn teacher(a: &MethodsArgs) -> Result<Arc<TeacherLogits>> {
+    Ok(load_teachers(&[], &a.dataset, 1)?.remove(0))
+}
+
+/// A comma-separated `--flag` value, parsed.
+pub(super) fn list<T: std::str::FromStr>(flag: &str, text: &str) -> Result<Vec<T>> {
+    let parse = |v: &str| {
+        v.trim()
+            .parse()
+            .map_err(|_| err!("--{flag} '{v}': not a number"))
+    };
+    text.split(',').map(parse).collect()
 }
 
 /// What every experiment starts from: the clock, the dataset and the shared settings.
@@ -164,36 +203,77 @@ pub(super) fn setup(a: &MethodsArgs) -> Result<Setup> {
     })
 }
 
-pub(super) fn write_results(
-    a: &MethodsArgs,
-    kind: DatasetKind,
-    name: &str,
-    started: Instant,
-    rows: Vec<serde_json::Value>,
-) -> Result<()> {
-    let wall = started.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&a.out).map_err(|e| err!("{}: {e}", a.out.display()))?;
-    let path = a.out.join(format!("{name}-{}.json", kind.name()));
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let doc = json!({
-        "experiment": name, "dataset": kind.name(),
-        "command": format!("distill-lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" ")),
-        "commit": commit(), "machine": format!("{cpus} CPUs ({})", std::env::consts::ARCH),
-        "backend": "cpu", "wallSeconds": wall, "rows": rows,
-    });
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&doc).map_err(|e| err!("{e}"))?,
-    )
-    .map_err(|e| err!("{}: {e}", path.display()))?;
-    println!("{wall:.0} s in all; wrote {}", path.display());
-    write_index(&a.out)
+impl Setup {
+    /// The shared settings with `seed`.
+    pub fn seeded(&self, seed: u64) -> TrainConfig {
+        TrainConfig {
+            seed,
+            ..self.base.clone()
+        }
+    }
+}
+
+/// The header of a results file: what ran, where, on which commit, and for how long.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Header {
+    /// The file's stem before the dataset, e.g. `methods` or `methods-cnn-32-64-32`.
+    pub experiment: String,
+    pub dataset: String,
+    /// `distill-lab experiment …` as typed (without `--shard`).
+    pub command: String,
+    pub commit: String,
+    pub machine: String,
+    pub backend: String,
+    /// From the setup to the end of the last unit (a merged file: the shards' sum).
+    pub wall_seconds: f64,
+}
+
+impl Header {
+    /// The header of this process's run of `experiment` on `kind`, started at `started`.
+    pub fn here(experiment: String, kind: DatasetKind, started: Instant) -> Self {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        Header {
+            experiment,
+            dataset: kind.name().into(),
+            command: format!("distill-lab {}", runner::argv().join(" ")),
+            commit: commit(),
+            machine: format!("{cpus} CPUs ({})", std::env::consts::ARCH),
+            backend: "cpu".into(),
+            wall_seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// `<dir>/<experiment>-<dataset><suffix>.json`.
+    pub fn path(&self, dir: &Path, suffix: &str) -> PathBuf {
+        dir.join(format!("{}-{}{suffix}.json", self.experiment, self.dataset))
+    }
+}
+
+/// Writes `doc` as pretty JSON to `path`, creating its folder.
+pub(super) fn write_json(path: &Path, doc: &serde_json::Value) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| err!("{}: {e}", dir.display()))?;
+    }
+    let text = serde_json::to_vec_pretty(doc).map_err(|e| err!("{e}"))?;
+    std::fs::write(path, text).map_err(|e| err!("{}: {e}", path.display()))
+}
+
+/// Writes `<dir>/<experiment>-<dataset>.json` (the header's fields and `rows`), then the index.
+pub(super) fn write_results(dir: &Path, h: &Header, rows: Vec<serde_json::Value>) -> Result<()> {
+    let mut doc = serde_json::to_value(h).map_err(|e| err!("{e}"))?;
+    doc["rows"] = rows.into();
+    let path = h.path(dir, "");
+    write_json(&path, &doc)?;
+    println!("{:.0} s in all; wrote {}", h.wall_seconds, path.display());
+    write_index(dir)
 }
 
 /// Rewrites `dir/index.json`: one entry per results file in `dir` (file, experiment, dataset,
 /// command, commit, machine, wall time), sorted by file name, for the page's results view.
+/// Partial files of sharded runs (they have a `shard`) are left out.
 pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
     let mut entries = Vec::new();
     let listing = std::fs::read_dir(dir).map_err(|e| err!("{}: {e}", dir.display()))?;
@@ -208,6 +288,9 @@ pub(super) fn write_index(dir: &std::path::Path) -> Result<()> {
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
             continue;
         };
+        if doc.get("shard").is_some() {
+            continue;
+        }
         entries.push(json!({
             "file": name, "experiment": doc["experiment"], "dataset": doc["dataset"],
             "command": doc["command"], "commit": doc["commit"], "machine": doc["machine"],

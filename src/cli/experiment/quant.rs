@@ -4,15 +4,17 @@
 use std::sync::Arc;
 
 use clap::Args;
-use distill_lab::backend::{block_on, cpu_device};
+use distill_lab::backend::block_on;
 use distill_lab::data::Dataset;
 use distill_lab::model::{save_weights, QuantNet, TeacherLogits};
-use distill_lab::train::{evaluate_logits, Run, TrainConfig};
+use distill_lab::train::{evaluate_logits, TrainConfig};
 use distill_lab::{err, Result};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
-use super::{mean_std, setup, write_results, MethodsArgs, Setup};
-use crate::cli::load_teachers;
+use super::runner::{by_label, Outcome, Plan, Planned};
+use super::training::train;
+use super::{list, mean_std, setup, teacher, MethodsArgs, Setup};
 
 #[derive(Args)]
 pub struct QatArgs {
@@ -23,116 +25,110 @@ pub struct QatArgs {
     common: MethodsArgs,
 }
 
-/// Errors out of the test set, and file size, of an integer network.
-fn int_errors(q: &QuantNet, data: &Dataset) -> Result<(f64, usize)> {
+/// The row of the integer network `q`: its errors out of the test set and its file size.
+fn int_row(student: String, q: &QuantNet, data: &Dataset) -> Result<Measured> {
     let eval = evaluate_logits(0, &q.logits(&data.test.images), &data.test.labels);
-    Ok((eval.test_errors as f64, q.to_bytes(&[])?.len()))
+    let bytes = q.to_bytes(&[])?.len();
+    let test_errors = eval.test_errors as f64;
+    Ok(Measured {
+        student,
+        test_errors,
+        bytes,
+    })
 }
 
-/// Trains one run to its end.
-pub(super) fn train(
-    config: TrainConfig,
-    data: &Arc<Dataset>,
-    t: Option<Arc<TeacherLogits>>,
-) -> Result<Run> {
-    let mut run = Run::new(config, data.clone(), t, &cpu_device())?;
-    let report = block_on(run.train_steps(run.total_steps()))?;
-    match report.nan_paused {
-        Some(msg) => Err(err!("{msg}")),
-        None => Ok(run),
-    }
+/// One row of one seed: a student's test errors and file size.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Measured {
+    student: String,
+    test_errors: f64,
+    bytes: usize,
 }
 
-pub fn qat_table(q: QatArgs) -> Result<()> {
-    let a = &q.common;
-    let bits: Vec<u32> = q
-        .bits
-        .split(',')
-        .map(|b| {
-            b.trim()
-                .parse()
-                .map_err(|_| err!("--bits '{b}': not an integer"))
-        })
-        .collect::<Result<_>>()?;
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(a)?;
+/// `experiment qat`: jobs `hard labels` and `Hinton KD` (float, then post-training quantized at
+/// each bit width), then quantization-aware training at each bit width without and with KD.
+pub(super) fn plan(q: QatArgs) -> Result<Planned> {
+    let bits: Vec<u32> = list("bits", &q.bits)?;
+    let s = setup(&q.common)?;
     for &b in &bits {
-        let mut params = base.params.clone();
+        let mut params = s.base.params.clone();
         params.set("bits", b.into())?;
     }
-    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
-    println!(
-        "{} · student {} · {} epochs · α {} · τ {} · seeds 1..={} · bits {:?}",
-        kind.name(),
-        a.student,
-        a.epochs,
-        a.alpha,
-        a.tau,
-        a.seeds,
-        bits
-    );
-    // label → (errors per seed, file bytes)
-    let mut table: Vec<(String, Vec<f64>, usize)> = Vec::new();
-    let mut add = |label: String, errors: f64, bytes: usize| match table
-        .iter_mut()
-        .find(|(l, _, _)| *l == label)
-    {
-        Some(row) => row.1.push(errors),
-        None => table.push((label, vec![errors], bytes)),
-    };
-    for seed in 1..=a.seeds {
-        let config = TrainConfig {
-            seed,
-            ..base.clone()
-        };
-        for (name, t) in [("hard labels", None), ("Hinton KD", Some(teacher.clone()))] {
-            let run = train(config.clone(), &data, t)?;
-            let eval = block_on(run.evaluate())?;
-            let float = block_on(save_weights(run.model(), run.spec(), &[]))?.len();
-            add(format!("{name}, float32"), eval.test_errors as f64, float);
-            for &b in &bits {
-                let (errors, bytes) = int_errors(&block_on(run.quantize(b))?, &data)?;
-                add(format!("{name} + post-training int{b}"), errors, bytes);
+    let teacher = teacher(&q.common)?;
+    let about = format!("student {} · bits {bits:?}", q.common.student);
+    Planned::new(q.common, s, "qat", about, Qat { bits, teacher })
+}
+
+struct Qat {
+    bits: Vec<u32>,
+    teacher: Arc<TeacherLogits>,
+}
+
+/// The post-training jobs, then the quantization-aware ones; α = 1 keeps only the hard-label
+/// term: quantization-aware training without the teacher.
+const POST_TRAINING: [(&str, bool); 2] = [("hard labels", false), ("Hinton KD", true)];
+const AWARE: [&str; 2] = ["quantization-aware, hard labels", "quantization-aware KD"];
+
+impl Plan for Qat {
+    fn jobs(&self) -> Vec<String> {
+        let aware = AWARE
+            .iter()
+            .flat_map(|name| self.bits.iter().map(move |b| format!("{name}, int{b}")));
+        let post = POST_TRAINING.iter().map(|(n, _)| n.to_string());
+        post.chain(aware).collect()
+    }
+
+    fn unit(&self, s: &Setup, job: usize, seed: u64) -> Result<Value> {
+        let (data, teacher, config) = (&s.data, &self.teacher, s.seeded(seed));
+        let mut rows = Vec::new();
+        if let Some(&(name, kd)) = POST_TRAINING.get(job) {
+            let run = train(config, data, kd.then(|| teacher.clone()))?;
+            rows.push(Measured {
+                student: format!("{name}, float32"),
+                test_errors: block_on(run.evaluate())?.test_errors as f64,
+                bytes: block_on(save_weights(run.model(), run.spec(), &[]))?.len(),
+            });
+            for &b in &self.bits {
+                let label = format!("{name} + post-training int{b}");
+                rows.push(int_row(label, &block_on(run.quantize(b))?, data)?);
             }
-        }
-        // α = 1 keeps only the hard-label term: quantization-aware training without the teacher.
-        for (name, alpha) in [
-            ("quantization-aware, hard labels", 1.0),
-            ("quantization-aware KD", a.alpha),
-        ] {
-            for &b in &bits {
-                let qat = TrainConfig {
-                    alpha,
-                    ..config.clone()
-                }
+        } else {
+            let k = job - POST_TRAINING.len();
+            let (name, b) = (AWARE[k / self.bits.len()], self.bits[k % self.bits.len()]);
+            let alpha = if k < self.bits.len() {
+                1.0
+            } else {
+                config.alpha
+            };
+            let qat = TrainConfig { alpha, ..config }
                 .with_method("qat")
                 .with_param("bits", b);
-                let run = train(qat, &data, Some(teacher.clone()))?;
-                let (errors, bytes) = int_errors(&block_on(run.quantize(b))?, &data)?;
-                add(format!("{name}, int{b}"), errors, bytes);
-            }
+            let run = train(qat, data, Some(teacher.clone()))?;
+            rows.push(int_row(
+                format!("{name}, int{b}"),
+                &block_on(run.quantize(b))?,
+                data,
+            )?);
         }
-        eprintln!(
-            "seed {seed} done ({:.0} s)",
-            started.elapsed().as_secs_f64()
-        );
+        serde_json::to_value(rows).map_err(|e| err!("{e}"))
     }
-    println!(
-        "{:<40} {:>16} {:>12}",
-        "student", "test errors", "file bytes"
-    );
-    let mut rows = Vec::new();
-    for (label, errors, bytes) in table {
-        let (m, sd) = mean_std(&errors);
-        println!("{label:<40} {m:>8.0} ± {sd:<5.0} {bytes:>12}");
-        rows.push(
-            json!({"student": label, "testErrors": errors, "meanErrors": m,
-            "stdErrors": sd, "bytes": bytes}),
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
+        println!(
+            "{:<40} {:>16} {:>12}",
+            "student", "test errors", "file bytes"
         );
+        let mut rows = Vec::new();
+        for (label, ms) in by_label(done, |m: &Measured| &m.student)? {
+            let errors: Vec<f64> = ms.iter().map(|m| m.test_errors).collect();
+            let ((m, sd), bytes) = (mean_std(&errors), ms[0].bytes);
+            println!("{label:<40} {m:>8.0} ± {sd:<5.0} {bytes:>12}");
+            rows.push(
+                json!({"student": label, "testErrors": errors, "meanErrors": m,
+                "stdErrors": sd, "bytes": bytes}),
+            );
+        }
+        Ok(rows)
     }
-    write_results(a, kind, "qat", started, rows)
 }

@@ -7,32 +7,14 @@ use std::sync::Arc;
 use clap::Args;
 use distill_lab::analysis::{fit_logistic, logistic};
 use distill_lab::backend::block_on;
-use distill_lab::model::ModelSpec;
+use distill_lab::model::{ModelSpec, TeacherLogits};
 use distill_lab::train::TrainConfig;
 use distill_lab::{err, Result};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::quant::train;
-use super::{mean_std, setup, write_results, MethodsArgs, Setup};
-use crate::cli::load_teachers;
-
-/// "the first N" or "all" training examples, for the table headers.
-fn examples(limit: usize) -> String {
-    match limit {
-        0 => "all".into(),
-        n => format!("the first {n}"),
-    }
-}
-
-fn list<T: std::str::FromStr>(flag: &str, text: &str) -> Result<Vec<T>> {
-    text.split(',')
-        .map(|v| {
-            v.trim()
-                .parse()
-                .map_err(|_| err!("--{flag} '{v}': not a number"))
-        })
-        .collect()
-}
+use super::runner::{column, Outcome, Plan, Planned};
+use super::training::train;
+use super::{list, mean_std, setup, teacher, MethodsArgs, Setup};
 
 #[derive(Args)]
 pub struct CapacityArgs {
@@ -45,16 +27,11 @@ pub struct CapacityArgs {
 
 /// `experiment capacity`: one-hidden-layer students of each width distilled from the teacher;
 /// capacity = parameter count, `C_S/C_T` against `Acc_S/Acc_T`, and the logistic fitted to them.
-pub fn capacity_table(c: CapacityArgs) -> Result<()> {
-    let a = &c.common;
+/// One job per width.
+pub(super) fn capacity_plan(c: CapacityArgs) -> Result<Planned> {
     let widths: Vec<usize> = list("widths", &c.widths)?;
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
+    let s = setup(&c.common)?;
+    let teacher = teacher(&c.common)?;
     let teacher_spec = ModelSpec::parse(
         teacher
             .meta
@@ -62,66 +39,86 @@ pub fn capacity_table(c: CapacityArgs) -> Result<()> {
             .ok_or_else(|| err!("the teacher's logits do not name its architecture"))?,
     )?;
     let teacher_params = teacher_spec.num_params() as f64;
-    let (teacher_acc, _) = teacher.test_accuracy(&data.test.labels);
-    println!(
-        "{} · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %) · {} epochs on {} training examples · seeds 1..={}",
-        kind.name(),
-        100.0 * teacher_acc,
-        a.epochs,
-        examples(a.train_limit),
-        a.seeds
+    let (teacher_acc, _) = teacher.test_accuracy(&s.data.test.labels);
+    let about = format!(
+        "students mlp:W · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %)",
+        100.0 * teacher_acc
     );
-    println!(
-        "{:>7} {:>10} {:>9} {:>16} {:>16}",
-        "width", "params", "C_S/C_T", "test accuracy %", "Acc_S/Acc_T"
-    );
-    let mut rows = Vec::new();
-    let mut points = Vec::new();
-    for w in widths {
-        let student = format!("mlp:{w}");
-        let params = ModelSpec::parse(&student)?.num_params() as f64;
-        let mut accs = Vec::new();
-        for seed in 1..=a.seeds {
-            let config = TrainConfig {
-                student: student.clone(),
-                seed,
-                ..base.clone()
-            };
-            let run = train(config, &data, Some(Arc::clone(&teacher)))?;
-            accs.push(block_on(run.evaluate())?.test_accuracy);
-        }
-        let ratio = params / teacher_params;
-        for acc in &accs {
-            points.push((ratio, acc / teacher_acc));
-        }
-        let (m, s) = mean_std(&accs);
+    let capacity = Capacity {
+        widths,
+        teacher,
+        teacher_params,
+        teacher_acc,
+    };
+    Planned::new(c.common, s, "capacity", about, capacity)
+}
+
+struct Capacity {
+    widths: Vec<usize>,
+    teacher: Arc<TeacherLogits>,
+    teacher_params: f64,
+    teacher_acc: f64,
+}
+
+impl Plan for Capacity {
+    fn jobs(&self) -> Vec<String> {
+        self.widths.iter().map(|w| format!("mlp:{w}")).collect()
+    }
+
+    fn unit(&self, s: &Setup, job: usize, seed: u64) -> Result<Value> {
+        let config = TrainConfig {
+            student: format!("mlp:{}", self.widths[job]),
+            ..s.seeded(seed)
+        };
+        let run = train(config, &s.data, Some(Arc::clone(&self.teacher)))?;
+        Ok(json!({ "testAccuracy": block_on(run.evaluate())?.test_accuracy }))
+    }
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
+        let (teacher_params, teacher_acc) = (self.teacher_params, self.teacher_acc);
         println!(
-            "{w:>7} {params:>10} {ratio:>9.4} {:>9.2} ± {:<4.2} {:>9.4} ± {:<5.4}",
-            100.0 * m,
-            100.0 * s,
-            m / teacher_acc,
-            s / teacher_acc
+            "{:>7} {:>10} {:>9} {:>16} {:>16}",
+            "width", "params", "C_S/C_T", "test accuracy %", "Acc_S/Acc_T"
+        );
+        let mut rows = Vec::new();
+        let mut points = Vec::new();
+        for (&w, outcomes) in self.widths.iter().zip(done) {
+            let student = format!("mlp:{w}");
+            let params = ModelSpec::parse(&student)?.num_params() as f64;
+            let accs = column(outcomes, "testAccuracy")?;
+            let ratio = params / teacher_params;
+            for acc in &accs {
+                points.push((ratio, acc / teacher_acc));
+            }
+            let (m, s) = mean_std(&accs);
+            println!(
+                "{w:>7} {params:>10} {ratio:>9.4} {:>9.2} ± {:<4.2} {:>9.4} ± {:<5.4}",
+                100.0 * m,
+                100.0 * s,
+                m / teacher_acc,
+                s / teacher_acc
+            );
+            rows.push(json!({
+                "width": w, "student": student, "parameters": params, "capacityRatio": ratio,
+                "testAccuracy": accs, "meanAccuracy": m, "stdAccuracy": s,
+                "accuracyRatio": m / teacher_acc,
+            }));
+        }
+        let fit = fit_logistic(&points)?;
+        println!(
+            "fit over {} runs: k = {:.3}, θ = {:.4}, R² = {:.3}; at C_S/C_T = 0.3 the curve says {:.3}",
+            points.len(),
+            fit.k,
+            fit.theta,
+            fit.r2,
+            logistic(0.3, fit.k, fit.theta)
         );
         rows.push(json!({
-            "width": w, "student": student, "parameters": params, "capacityRatio": ratio,
-            "testAccuracy": accs, "meanAccuracy": m, "stdAccuracy": s,
-            "accuracyRatio": m / teacher_acc,
+            "fit": fit, "points": points, "teacherParameters": teacher_params,
+            "teacherAccuracy": teacher_acc, "curveAt30Percent": logistic(0.3, fit.k, fit.theta),
         }));
+        Ok(rows)
     }
-    let fit = fit_logistic(&points)?;
-    println!(
-        "fit over {} runs: k = {:.3}, θ = {:.4}, R² = {:.3}; at C_S/C_T = 0.3 the curve says {:.3}",
-        points.len(),
-        fit.k,
-        fit.theta,
-        fit.r2,
-        logistic(0.3, fit.k, fit.theta)
-    );
-    rows.push(json!({
-        "fit": fit, "points": points, "teacherParameters": teacher_params,
-        "teacherAccuracy": teacher_acc, "curveAt30Percent": logistic(0.3, fit.k, fit.theta),
-    }));
-    write_results(a, kind, "capacity", started, rows)
 }
 
 #[derive(Args)]
@@ -137,47 +134,73 @@ pub struct TemperatureArgs {
 }
 
 /// `experiment temperature`: test errors of `mlp:W,W` students distilled at each τ (α = the
-/// common α), a width × temperature grid of mean ± std.
-pub fn temperature_table(t: TemperatureArgs) -> Result<()> {
-    let a = &t.common;
+/// common α), a width × temperature grid of mean ± std; one job per (width, τ).
+pub(super) fn temperature_plan(t: TemperatureArgs) -> Result<Planned> {
     let widths: Vec<usize> = list("widths", &t.widths)?;
     let taus: Vec<f32> = list("temperatures", &t.temperatures)?;
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(a)?;
-    let teacher = load_teachers(&[], &a.dataset, 1)?.remove(0);
-    println!(
-        "{} · students mlp:W,W · {} epochs on {} training examples · α {} · seeds 1..={} · test errors",
-        kind.name(),
-        a.epochs,
-        examples(a.train_limit),
-        a.alpha,
-        a.seeds
-    );
-    print!("{:>8}", "W \\ τ");
-    for tau in &taus {
-        print!(" {tau:>13}");
+    let s = setup(&t.common)?;
+    let grid: Vec<(usize, f32)> = widths
+        .iter()
+        .flat_map(|&w| taus.iter().map(move |&tau| (w, tau)))
+        .collect();
+    for &(w, tau) in &grid {
+        student(&s, w, tau, 1).validate()?;
     }
-    println!();
-    let mut rows = Vec::new();
-    for w in widths {
-        print!("{w:>8}");
-        for &tau in &taus {
-            let mut errs = Vec::new();
-            for seed in 1..=a.seeds {
-                let config = TrainConfig {
-                    student: format!("mlp:{w},{w}"),
-                    tau,
-                    seed,
-                    ..base.clone()
-                };
-                config.validate()?;
-                let run = train(config, &data, Some(Arc::clone(&teacher)))?;
-                errs.push(block_on(run.evaluate())?.test_errors as f64);
+    let teacher = teacher(&t.common)?;
+    let about = "students mlp:W,W at each τ of the grid · test errors".to_string();
+    Planned::new(
+        t.common,
+        s,
+        "temperature",
+        about,
+        Temperature { grid, teacher },
+    )
+}
+
+struct Temperature {
+    grid: Vec<(usize, f32)>,
+    teacher: Arc<TeacherLogits>,
+}
+
+/// The `mlp:W,W` student distilled at `tau` with `seed`.
+fn student(s: &Setup, w: usize, tau: f32, seed: u64) -> TrainConfig {
+    TrainConfig {
+        student: format!("mlp:{w},{w}"),
+        tau,
+        ..s.seeded(seed)
+    }
+}
+
+impl Plan for Temperature {
+    fn jobs(&self) -> Vec<String> {
+        let key = |&(w, tau): &(usize, f32)| format!("mlp:{w},{w} τ {tau}");
+        self.grid.iter().map(key).collect()
+    }
+
+    fn unit(&self, s: &Setup, job: usize, seed: u64) -> Result<Value> {
+        let (w, tau) = self.grid[job];
+        let run = train(
+            student(s, w, tau, seed),
+            &s.data,
+            Some(Arc::clone(&self.teacher)),
+        )?;
+        Ok(json!({ "testErrors": block_on(run.evaluate())?.test_errors as f64 }))
+    }
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
+        print!("{:>8}", "W \\ τ");
+        let first = self.grid.first().map(|g| g.0);
+        for (_, tau) in self.grid.iter().take_while(|g| Some(g.0) == first) {
+            print!(" {tau:>13}");
+        }
+        let mut rows = Vec::new();
+        let mut width = None;
+        for (&(w, tau), outcomes) in self.grid.iter().zip(done) {
+            if width != Some(w) {
+                print!("\n{w:>8}");
+                width = Some(w);
             }
+            let errs = column(outcomes, "testErrors")?;
             let (m, s) = mean_std(&errs);
             print!(" {m:>7.0} ± {s:<3.0}");
             rows.push(json!({
@@ -185,8 +208,8 @@ pub fn temperature_table(t: TemperatureArgs) -> Result<()> {
             }));
         }
         println!();
+        Ok(rows)
     }
-    write_results(a, kind, "temperature", started, rows)
 }
 
 #[derive(Args)]
@@ -200,58 +223,67 @@ pub struct HintonArgs {
 }
 
 /// `experiment hinton`: Hinton, Vinyals & Dean (2015) §3 on MNIST — the teacher's test errors,
-/// the student on hard labels, the same student on the teacher's soft targets, and the share of
-/// the student–teacher gap distillation closes.
-pub fn hinton_table(h: HintonArgs) -> Result<()> {
-    let a = &h.common;
-    let Setup {
-        started,
-        kind,
-        data,
-        base,
-    } = setup(a)?;
+/// the student on hard labels, the same student on the teacher's soft targets (the two jobs),
+/// and the share of the student–teacher gap distillation closes.
+pub(super) fn hinton_plan(h: HintonArgs) -> Result<Planned> {
+    let s = setup(&h.common)?;
     let path = format!("www/models/{}.logits.safetensors", h.teacher);
     let teacher = Arc::new(distill_lab::model::load_logits(
         &path,
         &crate::cli::read(std::path::Path::new(&path))?,
     )?);
-    teacher.check_matches(&data)?;
-    let (_, teacher_errors) = teacher.test_accuracy(&data.test.labels);
-    println!(
-        "{} · teacher {} ({teacher_errors} test errors) · student {} · {} epochs · τ {} · α {} · seeds 1..={}",
-        kind.name(),
-        h.teacher,
-        a.student,
-        a.epochs,
-        a.tau,
-        a.alpha,
-        a.seeds
+    teacher.check_matches(&s.data)?;
+    let (_, teacher_errors) = teacher.test_accuracy(&s.data.test.labels);
+    let about = format!(
+        "teacher {} ({teacher_errors} test errors) · student {}",
+        h.teacher, h.common.student
     );
-    let mut rows = vec![
-        json!({"student": "teacher", "testErrors": [teacher_errors as f64],
-        "meanErrors": teacher_errors as f64, "stdErrors": 0.0}),
-    ];
-    let mut means = Vec::new();
-    for (label, soft) in [("hard labels", false), ("soft targets", true)] {
-        let mut errs = Vec::new();
-        for seed in 1..=a.seeds {
-            let config = TrainConfig {
-                seed,
-                ..base.clone()
-            };
-            let run = train(config, &data, soft.then(|| Arc::clone(&teacher)))?;
-            errs.push(block_on(run.evaluate())?.test_errors as f64);
-        }
-        let (m, s) = mean_std(&errs);
-        println!("{label:<14} {m:>7.1} ± {s:<5.1} test errors");
-        means.push(m);
-        rows.push(json!({"student": label, "testErrors": errs, "meanErrors": m, "stdErrors": s}));
+    let hinton = Hinton {
+        teacher,
+        teacher_errors,
+    };
+    Planned::new(h.common, s, "hinton", about, hinton)
+}
+
+struct Hinton {
+    teacher: Arc<TeacherLogits>,
+    teacher_errors: usize,
+}
+
+/// The students: on the hard labels, on the soft targets.
+const STUDENTS: [&str; 2] = ["hard labels", "soft targets"];
+
+impl Plan for Hinton {
+    fn jobs(&self) -> Vec<String> {
+        STUDENTS.iter().map(|s| s.to_string()).collect()
     }
-    let closed = (means[0] - means[1]) / (means[0] - teacher_errors as f64);
-    println!(
-        "distillation closes {:.0} % of the student–teacher gap",
-        100.0 * closed
-    );
-    rows.push(json!({"gapClosed": closed}));
-    write_results(a, kind, "hinton", started, rows)
+
+    fn unit(&self, s: &Setup, job: usize, seed: u64) -> Result<Value> {
+        let soft = (job == 1).then(|| Arc::clone(&self.teacher));
+        let run = train(s.seeded(seed), &s.data, soft)?;
+        Ok(json!({ "testErrors": block_on(run.evaluate())?.test_errors as f64 }))
+    }
+
+    fn table(&self, done: &[Vec<Outcome>]) -> Result<Vec<Value>> {
+        let teacher_errors = self.teacher_errors as f64;
+        let mut rows = vec![json!({"student": "teacher", "testErrors": [teacher_errors],
+            "meanErrors": teacher_errors, "stdErrors": 0.0})];
+        let mut means = Vec::new();
+        for (label, outcomes) in STUDENTS.iter().zip(done) {
+            let errs = column(outcomes, "testErrors")?;
+            let (m, s) = mean_std(&errs);
+            println!("{label:<14} {m:>7.1} ± {s:<5.1} test errors");
+            means.push(m);
+            rows.push(
+                json!({"student": label, "testErrors": errs, "meanErrors": m, "stdErrors": s}),
+            );
+        }
+        let closed = (means[0] - means[1]) / (means[0] - teacher_errors);
+        println!(
+            "distillation closes {:.0} % of the student–teacher gap",
+            100.0 * closed
+        );
+        rows.push(json!({"gapClosed": closed}));
+        Ok(rows)
+    }
 }
