@@ -1,38 +1,16 @@
 //! Adversarial distillation: Hinton's loss + `advWeight`·(fool a discriminator that tells the
 //! teacher's softened outputs from the student's); the discriminator learns alongside.
 
-use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use super::{Distiller, Info, Needs, Param, Step, StepLoss};
 use crate::distill::{bce_with_logits, discriminator_accuracy, discriminator_loss};
 
 pub struct Adversarial;
 
-static INFO: Info = Info {
-    key: "adversarial",
-    name: "Adversarial (discriminator)",
-    paper: "Wang et al. 2018, KDGAN; Xu et al. 2018, Training Shallow and Thin Networks via Adversarial Learning",
-    params: &[Param {
-        key: "advWeight",
-        link: "advw",
-        kind: ParamKind::Float {
-            min: 0.0,
-            max: 100.0,
-            default: 1.0,
-            step: 0.1,
-        },
-        help: "Adversarial distillation: weight of the student's fool-the-discriminator term",
-    }],
-    needs: Needs {
-        discriminator: true,
-        ..Needs::LOGITS
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("adversarial", "Adversarial (discriminator)", "Wang et al. 2018, KDGAN; Xu et al. 2018, Training Shallow and Thin Networks via Adversarial Learning")
+    .params(&[Param::float("advWeight", "advw", [0.0, 100.0, 0.1], 1.0).help("Adversarial distillation: weight of the student's fool-the-discriminator term")])
+    .needs(Needs::LOGITS.discriminator());
 
 impl Distiller for Adversarial {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let logits = s.logits();
         let d = s

@@ -37,8 +37,7 @@
 
 use burn::tensor::Tensor;
 
-use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
-use crate::model::Features;
+use super::{Distiller, Info, Needs, Param, Step, StepLoss};
 
 /// The RBF kernel's γ (torchdistill's configuration, Knowledge-Distillation-Zoo).
 pub const CCKD_GAMMA: f32 = 0.4;
@@ -49,61 +48,15 @@ pub const CCKD_WEIGHT: f32 = 100.0;
 
 pub struct Cckd;
 
-static INFO: Info = Info {
-    key: "cckd",
-    name: "CCKD (correlation congruence)",
-    paper: "Peng et al. 2019, Correlation Congruence for Knowledge Distillation",
-    params: &[
-        Param {
-            key: "cckdWeight",
-            link: "ccw",
-            kind: ParamKind::Float {
-                min: 0.0,
-                max: 10_000.0,
-                default: CCKD_WEIGHT as f64,
-                step: 10.0,
-            },
-            help: "CCKD: weight β of the correlation-congruence term",
-        },
-        Param {
-            key: "cckdGamma",
-            link: "ccg",
-            kind: ParamKind::Float {
-                min: 0.0,
-                max: 10.0,
-                default: CCKD_GAMMA as f64,
-                step: 0.1,
-            },
-            help: "CCKD: γ of the Gaussian RBF kernel exp(−γ‖x − y‖²)",
-        },
-        Param {
-            key: "cckdOrder",
-            link: "ccp",
-            kind: ParamKind::Int {
-                min: 0,
-                max: 8,
-                default: CCKD_ORDER as i64,
-            },
-            help: "CCKD: order P of the kernel's Taylor series",
-        },
-    ],
-    needs: Needs {
-        hidden: true,
-        ..Needs::FEATURES
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("cckd", "CCKD (correlation congruence)", "Peng et al. 2019, Correlation Congruence for Knowledge Distillation")
+    .params(&[Param::float("cckdWeight", "ccw", [0.0, 10_000.0, 10.0], CCKD_WEIGHT as f64).help("CCKD: weight β of the correlation-congruence term"), Param::float("cckdGamma", "ccg", [0.0, 10.0, 0.1], CCKD_GAMMA as f64).help("CCKD: γ of the Gaussian RBF kernel exp(−γ‖x − y‖²)"), Param::int("cckdOrder", "ccp", [0, 8], CCKD_ORDER as i64).help("CCKD: order P of the kernel's Taylor series")])
+    .needs(Needs::FEATURES.hidden());
 
 impl Distiller for Cckd {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
-        let (fs, ft) = s.features();
-        let last = |f: &Features| f.hidden.last().cloned().expect("checked by the needs");
+        let (fs, ls, lt) = s.last_hidden();
         let order = s.config.params.num("cckdOrder") as usize;
-        let cc = cckd_loss(last(&fs), last(&ft), s.param("cckdGamma"), order);
+        let cc = cckd_loss(ls, lt, s.param("cckdGamma"), order);
         (s.hinton(fs.logits) + cc * s.param("cckdWeight")).into()
     }
 }

@@ -6,7 +6,7 @@
 //! the frozen teacher; the student learns `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))` on the same images
 //! (held constant).
 
-use super::{last_hidden, Distiller, Info, Needs, Step, StepLoss, ONE_STAGE};
+use super::{last_hidden, Distiller, Info, Needs, Step, StepLoss};
 use crate::distill::{
     cross_entropy, dafl_generator_loss, feature_stat_loss, soft_kl, DAFL_ACTIVATION_WEIGHT,
     DAFL_ENTROPY_WEIGHT,
@@ -17,23 +17,10 @@ use crate::{err, Result};
 
 pub struct DataFree;
 
-static INFO: Info = Info {
-    key: "data-free",
-    name: "Data-free (generator, no training images)",
-    paper: "Chen et al. 2019, Data-Free Learning of Student Networks (DAFL)",
-    params: &[],
-    needs: Needs {
-        generator: true,
-        ..Needs::FEATURES
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("data-free", "Data-free (generator, no training images)", "Chen et al. 2019, Data-Free Learning of Student Networks (DAFL)")
+    .needs(Needs::FEATURES.generator());
 
 impl Distiller for DataFree {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn check(&self, _student: &ModelSpec, teacher: &ModelSpec) -> Result<()> {
         match last_hidden(teacher) {
             Some(_) => Ok(()),

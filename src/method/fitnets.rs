@@ -1,72 +1,38 @@
 //! FitNets (Romero et al. 2015), joint: Hinton's loss + `hint_weight`·hint, the hint being the
 //! MSE between a learned linear regressor of the student's last hidden layer and the teacher's.
 
-use burn::tensor::Device;
 
 use super::{
-    last_hidden, Attached, Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE,
+    last_hidden, Attach, Attached, Distiller, Info, Needs, Param, Step, StepLoss,
 };
 use crate::distill::hint_loss;
-use crate::model::{Features, ModelSpec};
-use crate::train::{Student, TrainConfig};
+use crate::model::Features;
 use crate::Result;
 
 pub struct Fitnets;
 
-static INFO: Info = Info {
-    key: "fitnets",
-    name: "FitNets hint + KD",
-    paper: "Romero et al. 2015, FitNets: Hints for Thin Deep Nets",
-    params: &[Param {
-        key: "hintWeight",
-        link: "hintw",
-        kind: ParamKind::Float {
-            min: 0.0,
-            max: 100.0,
-            default: 1.0,
-            step: 0.1,
-        },
-        help: "FitNets (joint): weight of the hint term",
-    }],
-    needs: Needs {
-        hidden: true,
-        ..Needs::FEATURES
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("fitnets", "FitNets hint + KD", "Romero et al. 2015, FitNets: Hints for Thin Deep Nets")
+    .params(&[Param::float("hintWeight", "hintw", [0.0, 100.0, 0.1], 1.0).help("FitNets (joint): weight of the hint term")])
+    .needs(Needs::FEATURES.hidden());
 
 impl Distiller for Fitnets {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let (fs, ft) = s.features();
         let h = hint(&s, &fs, &ft);
         (s.hinton(fs.logits) + h * s.param("hintWeight")).into()
     }
 
-    fn attach(
-        &self,
-        c: &TrainConfig,
-        student: Student,
-        specs: (&ModelSpec, &ModelSpec),
-        device: &Device,
-    ) -> Result<Attached> {
-        add_regressor(c, student, specs, device)
+    fn attach(&self, a: Attach) -> Result<Attached> {
+        add_regressor(a)
     }
 }
 
 /// Adds the regressor from the student's last hidden layer to the teacher's.
-pub(super) fn add_regressor(
-    c: &TrainConfig,
-    student: Student,
-    (s, t): (&ModelSpec, &ModelSpec),
-    device: &Device,
-) -> Result<Attached> {
-    let (ds, dt) = (last_hidden(s), last_hidden(t));
-    let (ds, dt) = ds.zip(dt).expect("checked by the needs");
-    Ok((student.with_regressor(ds, dt, c.seed, device), Vec::new()))
+pub(super) fn add_regressor(a: Attach) -> Result<Attached> {
+    let (s, t) = a.specs;
+    let (ds, dt) = last_hidden(s).zip(last_hidden(t)).expect("checked by the needs");
+    let student = a.student.with_regressor(ds, dt, a.config.seed, a.device);
+    Ok((student, Vec::new()))
 }
 
 /// The hint: MSE between the regressed last hidden layer of the student and the teacher's.

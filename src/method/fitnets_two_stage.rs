@@ -1,12 +1,9 @@
 //! FitNets, the paper's two stages: the hint alone for the first 30 % of the steps, then
 //! Hinton's loss.
 
-use burn::tensor::Device;
 
 use super::fitnets::{add_regressor, hint};
-use super::{Attached, Distiller, Info, Needs, Stage, Step, StepLoss};
-use crate::model::ModelSpec;
-use crate::train::{Student, TrainConfig};
+use super::{Attach, Attached, Distiller, Info, Needs, Stage, Step, StepLoss};
 use crate::Result;
 
 pub struct FitnetsTwoStage;
@@ -15,34 +12,13 @@ pub struct FitnetsTwoStage;
 pub const HINT_STAGE: f32 = 0.3;
 
 /// A first stage of [`HINT_STAGE`] of the steps, then KD.
-pub const TWO_STAGES: &[Stage] = &[
-    Stage {
-        name: "hint",
-        until: HINT_STAGE,
-    },
-    Stage {
-        name: "kd",
-        until: 1.0,
-    },
-];
+pub const TWO_STAGES: &[Stage] = &[Stage::new("hint", HINT_STAGE), Stage::new("kd", 1.0)];
 
-static INFO: Info = Info {
-    key: "fitnets-two-stage",
-    name: "FitNets, two stages",
-    paper: "Romero et al. 2015, FitNets: Hints for Thin Deep Nets",
-    params: &[],
-    needs: Needs {
-        hidden: true,
-        ..Needs::FEATURES
-    },
-    stages: TWO_STAGES,
-};
+pub static INFO: Info = Info::new("fitnets-two-stage", "FitNets, two stages", "Romero et al. 2015, FitNets: Hints for Thin Deep Nets")
+    .needs(Needs::FEATURES.hidden())
+    .stages(TWO_STAGES);
 
 impl Distiller for FitnetsTwoStage {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let (fs, ft) = s.features();
         match s.stage() {
@@ -51,13 +27,7 @@ impl Distiller for FitnetsTwoStage {
         }
     }
 
-    fn attach(
-        &self,
-        c: &TrainConfig,
-        student: Student,
-        specs: (&ModelSpec, &ModelSpec),
-        device: &Device,
-    ) -> Result<Attached> {
-        add_regressor(c, student, specs, device)
+    fn attach(&self, a: Attach) -> Result<Attached> {
+        add_regressor(a)
     }
 }

@@ -13,18 +13,9 @@ use crate::model::Features;
 
 pub struct Fsp;
 
-static INFO: Info = Info {
-    key: "fsp",
-    name: "FSP matrices (CNN)",
-    paper: "Yim et al. 2017, A Gift from Knowledge Distillation (FSP)",
-    params: &[],
-    needs: Needs {
-        cnn: true,
-        teacher_channels: true,
-        ..Needs::FEATURES
-    },
-    stages: TWO_STAGES,
-};
+pub static INFO: Info = Info::new("fsp", "FSP matrices (CNN)", "Yim et al. 2017, A Gift from Knowledge Distillation (FSP)")
+    .needs(Needs::FEATURES.cnn().teacher_channels())
+    .stages(TWO_STAGES);
 
 /// The FSP matrices of a CNN's two layer transitions, each earlier map average-pooled to the
 /// later one's resolution.
@@ -37,10 +28,6 @@ fn fsp_pairs(f: &Features) -> [Tensor<3>; 2] {
 }
 
 impl Distiller for Fsp {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let (fs, ft) = s.features();
         if s.stage() == 0 {

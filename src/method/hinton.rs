@@ -3,36 +3,18 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use super::{Distiller, Info, Param, Step, StepLoss};
 use crate::distill::{hinton_loss_per_example, tau_for_entropy};
 
 pub struct Hinton;
 
 /// Entropy-matched τ: the bits of the teacher's softened output per example (0 = off).
-pub const TARGET_ENTROPY: Param = Param {
-    key: "targetEntropy",
-    link: "tent",
-    kind: ParamKind::Optional {
-        max: 3.32,
-        step: 0.1,
-    },
-    help: "Per-example τ giving the teacher's softened output this many bits of entropy (0 = off)",
-};
+pub const TARGET_ENTROPY: Param = Param::optional("targetEntropy", "tent", 3.32, 0.1).help("Per-example τ giving the teacher's softened output this many bits of entropy (0 = off)");
 
-static INFO: Info = Info {
-    key: "hinton",
-    name: "Hinton KD",
-    paper: "Hinton, Vinyals & Dean 2015, Distilling the Knowledge in a Neural Network",
-    params: &[TARGET_ENTROPY],
-    needs: Needs::LOGITS,
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("hinton", "Hinton KD", "Hinton, Vinyals & Dean 2015, Distilling the Knowledge in a Neural Network")
+    .params(&[TARGET_ENTROPY]);
 
 impl Distiller for Hinton {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let logits = s.logits();
         let Some(bits) = s.config.params.optional(TARGET_ENTROPY.key) else {

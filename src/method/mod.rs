@@ -22,13 +22,13 @@ use crate::{err, Result};
 pub use params::{Param, ParamKind, Params};
 pub use step::{Step, StepLoss};
 
-/// Declares each method's file (`pub mod <file>;`) and lists its type in [`REGISTRY`]: one line
-/// per method.
+/// Declares each method's file (`pub mod <file>;`) and lists its [`Info`] (`<file>::INFO`) and
+/// its type in [`REGISTRY`]: one line per method.
 macro_rules! registry {
     ($($file:ident :: $method:ident),* $(,)?) => {
         $(pub mod $file;)*
         /// Every method, in the order menus and tables list them.
-        pub static REGISTRY: &[&dyn Distiller] = &[$(&$file::$method),*];
+        pub static REGISTRY: &[Entry] = &[$(Entry { info: &$file::INFO, method: &$file::$method }),*];
     };
 }
 
@@ -87,6 +87,51 @@ impl Needs {
         teacher_net: true,
         ..Needs::LOGITS
     };
+
+    /// Also a hidden dense layer in both networks.
+    pub const fn hidden(self) -> Needs {
+        Needs {
+            hidden: true,
+            ..self
+        }
+    }
+
+    /// Also CNN student and teacher.
+    pub const fn cnn(self) -> Needs {
+        Needs { cnn: true, ..self }
+    }
+
+    /// Also a student with the teacher's conv channels.
+    pub const fn teacher_channels(self) -> Needs {
+        Needs {
+            teacher_channels: true,
+            ..self
+        }
+    }
+
+    /// `n` teachers.
+    pub const fn teachers(self, n: usize) -> Needs {
+        Needs {
+            teachers: n,
+            ..self
+        }
+    }
+
+    /// Also a generator.
+    pub const fn generator(self) -> Needs {
+        Needs {
+            generator: true,
+            ..self
+        }
+    }
+
+    /// Also a discriminator.
+    pub const fn discriminator(self) -> Needs {
+        Needs {
+            discriminator: true,
+            ..self
+        }
+    }
 }
 
 /// One stage of a method's run: its name and the share of the steps at which it ends.
@@ -94,6 +139,13 @@ impl Needs {
 pub struct Stage {
     pub name: &'static str,
     pub until: f32,
+}
+
+impl Stage {
+    /// The stage `name`, ending at the share `until` of the steps.
+    pub const fn new(name: &'static str, until: f32) -> Stage {
+        Stage { name, until }
+    }
 }
 
 /// Everything about a method that is not its code.
@@ -112,21 +164,67 @@ pub struct Info {
     pub stages: &'static [Stage],
 }
 
+impl Info {
+    /// A method named `key` and `name`, from `paper`: no parameters, only the teacher's logits, one
+    /// stage; the builders below add the rest.
+    pub const fn new(key: &'static str, name: &'static str, paper: &'static str) -> Info {
+        Info {
+            key,
+            name,
+            paper,
+            params: &[],
+            needs: Needs::LOGITS,
+            stages: ONE_STAGE,
+        }
+    }
+
+    /// With these parameters.
+    pub const fn params(self, params: &'static [Param]) -> Info {
+        Info { params, ..self }
+    }
+
+    /// With these needs.
+    pub const fn needs(self, needs: Needs) -> Info {
+        Info { needs, ..self }
+    }
+
+    /// With these stages.
+    pub const fn stages(self, stages: &'static [Stage]) -> Info {
+        Info { stages, ..self }
+    }
+}
+
 /// The one stage of most methods.
-pub const ONE_STAGE: &[Stage] = &[Stage {
-    name: "kd",
-    until: 1.0,
-}];
+pub const ONE_STAGE: &[Stage] = &[Stage::new("kd", 1.0)];
+
+/// A method in the registry: its declaration and its code.
+pub struct Entry {
+    pub info: &'static Info,
+    pub method: &'static dyn Distiller,
+}
+
+impl Entry {
+    /// Its declaration.
+    pub fn info(&self) -> &'static Info {
+        self.info
+    }
+}
+
+/// What [`Distiller::attach`] is given: the run's config, the student, the student's and the
+/// teacher's architectures, the device.
+pub struct Attach<'a> {
+    pub config: &'a TrainConfig,
+    pub student: Student,
+    pub specs: (&'a ModelSpec, &'a ModelSpec),
+    pub device: &'a Device,
+}
 
 /// The added learned parts of a run once the teacher network is known: the student with them,
 /// and the resolved teacher→student layer pairs where the method has any.
 pub type Attached = (Student, Vec<(usize, usize)>);
 
-/// A distillation method.
+/// A distillation method's code (its declaration is its file's `INFO`).
 pub trait Distiller: Sync {
-    /// Its declaration.
-    fn info(&self) -> &'static Info;
-
     /// The loss of one step with a teacher.
     fn loss(&self, step: Step) -> StepLoss;
 
@@ -137,14 +235,8 @@ pub trait Distiller: Sync {
 
     /// Adds what the method learns beside the student once the teacher network is set (a
     /// regressor, adapters); by default nothing.
-    fn attach(
-        &self,
-        _config: &TrainConfig,
-        student: Student,
-        _specs: (&ModelSpec, &ModelSpec),
-        _device: &Device,
-    ) -> Result<Attached> {
-        Ok((student, Vec::new()))
+    fn attach(&self, a: Attach) -> Result<Attached> {
+        Ok((a.student, Vec::new()))
     }
 
     /// The bits the student's forward pass is fake-quantized to; `None` = full precision.
@@ -157,8 +249,8 @@ pub trait Distiller: Sync {
 pub fn find(key: &str) -> Result<MethodRef> {
     REGISTRY
         .iter()
-        .find(|m| m.info().key == key)
-        .map(|&m| MethodRef(m))
+        .find(|m| m.info.key == key)
+        .map(MethodRef)
         .ok_or_else(|| {
             let keys: Vec<&str> = REGISTRY.iter().map(|m| m.info().key).collect();
             err!(
@@ -191,6 +283,7 @@ pub fn catalogue() -> Value {
         .map(|m| {
             let i = m.info();
             let fake_quant = m
+                .method
                 .fake_quant_bits(&TrainConfig::default().with_method(i.key))
                 .is_some();
             json!({
@@ -205,7 +298,7 @@ pub fn catalogue() -> Value {
 
 /// A registered method, as a config holds it: compared, printed and serialised by its key.
 #[derive(Clone, Copy)]
-pub struct MethodRef(&'static dyn Distiller);
+pub struct MethodRef(&'static Entry);
 
 impl MethodRef {
     /// The registered method named `key`.
@@ -215,22 +308,22 @@ impl MethodRef {
 
     /// Its key.
     pub fn key(self) -> &'static str {
-        self.0.info().key
+        self.0.info.key
     }
 
     /// Its declaration.
     pub fn info(self) -> &'static Info {
-        self.0.info()
+        self.0.info
     }
 
     /// What it needs.
     pub fn needs(self) -> Needs {
-        self.0.info().needs
+        self.0.info.needs
     }
 
     /// The method itself.
     pub fn get(self) -> &'static dyn Distiller {
-        self.0
+        self.0.method
     }
 
     /// Checks that a student and a teacher have what the method needs, naming what is missing.
@@ -259,7 +352,7 @@ impl MethodRef {
                 ));
             }
         }
-        self.0.check(student, teacher)
+        self.0.method.check(student, teacher)
     }
 
     /// The stage of `step` of `total` (an index into [`Info::stages`]).
@@ -284,7 +377,7 @@ pub fn last_hidden(spec: &ModelSpec) -> Option<usize> {
 
 impl Default for MethodRef {
     fn default() -> Self {
-        MethodRef(REGISTRY[0])
+        MethodRef(&REGISTRY[0])
     }
 }
 

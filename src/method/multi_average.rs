@@ -1,27 +1,14 @@
 //! Several teachers, averaged: `α·CE + (1−α)·τ²·KL(mean_k softmax(t_k/τ) ‖ softmax(s/τ))`.
 
-use super::{Distiller, Info, Needs, Step, StepLoss, ONE_STAGE};
+use super::{Distiller, Info, Needs, Step, StepLoss};
 use crate::distill::{multi_teacher_loss, Combine};
 
 pub struct MultiAverage;
 
-static INFO: Info = Info {
-    key: "multi-average",
-    name: "Two teachers, averaged",
-    paper: "Hinton et al. 2015 §2: an ensemble's soft targets, averaged",
-    params: &[],
-    needs: Needs {
-        teachers: 2,
-        ..Needs::LOGITS
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("multi-average", "Two teachers, averaged", "Hinton et al. 2015 §2: an ensemble's soft targets, averaged")
+    .needs(Needs::LOGITS.teachers(2));
 
 impl Distiller for MultiAverage {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         multi(s, Combine::Average)
     }

@@ -43,6 +43,52 @@ pub enum ParamKind {
 }
 
 impl Param {
+    /// A number in `[min, max]` (`[min, max, step]`: `step` is the page field's), `default`.
+    pub const fn float(key: &'static str, link: &'static str, r: [f64; 3], default: f64) -> Param {
+        let [min, max, step] = r;
+        let kind = ParamKind::Float {
+            min,
+            max,
+            default,
+            step,
+        };
+        Param::of(key, link, kind)
+    }
+
+    /// An integer in `min..=max` (`[min, max]`), `default`.
+    pub const fn int(key: &'static str, link: &'static str, r: [i64; 2], default: i64) -> Param {
+        let kind = ParamKind::Int {
+            min: r[0],
+            max: r[1],
+            default,
+        };
+        Param::of(key, link, kind)
+    }
+
+    /// Off unless set to a number in `(0, max)`.
+    pub const fn optional(key: &'static str, link: &'static str, max: f64, step: f64) -> Param {
+        Param::of(key, link, ParamKind::Optional { max, step })
+    }
+
+    /// Teacher→student layer pairs.
+    pub const fn layer_map(key: &'static str, link: &'static str) -> Param {
+        Param::of(key, link, ParamKind::LayerMap)
+    }
+
+    const fn of(key: &'static str, link: &'static str, kind: ParamKind) -> Param {
+        Param {
+            key,
+            link,
+            kind,
+            help: "",
+        }
+    }
+
+    /// With this line of help.
+    pub const fn help(self, help: &'static str) -> Param {
+        Param { help, ..self }
+    }
+
     /// Its CLI flag without the dashes: the key in kebab-case.
     pub fn flag(&self) -> String {
         let mut out = String::new();

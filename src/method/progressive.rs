@@ -2,46 +2,20 @@
 //! at a time, shallow first, through learned linear adapters over the first half of the steps
 //! ([`progressive_stage`]), then Hinton's loss.
 
-use burn::tensor::Device;
 
-use super::{Attached, Distiller, Info, Needs, Param, ParamKind, Stage, Step, StepLoss};
+use super::{Attach, Attached, Distiller, Info, Needs, Param, Stage, Step, StepLoss};
 use crate::distill::{hint_loss, pair_rows, progressive_stage, LAYERWISE_SHARE};
-use crate::model::ModelSpec;
-use crate::train::{adapter_dims, layer_feature, resolve_layer_map, Student, TrainConfig};
+use crate::train::{adapter_dims, layer_feature, resolve_layer_map};
 use crate::Result;
 
 pub struct Progressive;
 
-static INFO: Info = Info {
-    key: "progressive",
-    name: "Progressive layer-wise",
-    paper: "layer-by-layer hints in the spirit of FitNets (Romero et al. 2015), one pair at a time",
-    params: &[Param {
-        key: "layerMap",
-        link: "lmap",
-        kind: ParamKind::LayerMap,
-        help: "Teacher:student layer pairs, shallow first, e.g. 2:1,3:2 (feature layers numbered \
-               from 1: conv blocks, then hidden dense layers; empty = chosen from the two \
-               architectures)",
-    }],
-    needs: Needs::FEATURES,
-    stages: &[
-        Stage {
-            name: "layer-wise",
-            until: LAYERWISE_SHARE,
-        },
-        Stage {
-            name: "kd",
-            until: 1.0,
-        },
-    ],
-};
+pub static INFO: Info = Info::new("progressive", "Progressive layer-wise", "layer-by-layer hints in the spirit of FitNets (Romero et al. 2015), one pair at a time")
+    .params(&[Param::layer_map("layerMap", "lmap").help("Teacher:student layer pairs, shallow first, e.g. 2:1,3:2 (feature layers numbered from 1: conv blocks, then hidden dense layers; empty = chosen from the two architectures)")])
+    .needs(Needs::FEATURES)
+    .stages(&[Stage::new("layer-wise", LAYERWISE_SHARE), Stage::new("kd", 1.0)]);
 
 impl Distiller for Progressive {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         let (fs, ft) = s.features();
         match progressive_stage(s.step, s.total, s.layer_map.len()) {
@@ -58,15 +32,10 @@ impl Distiller for Progressive {
         }
     }
 
-    fn attach(
-        &self,
-        c: &TrainConfig,
-        student: Student,
-        (s, t): (&ModelSpec, &ModelSpec),
-        device: &Device,
-    ) -> Result<Attached> {
-        let pairs = resolve_layer_map(&c.params.text("layerMap"), s, t)?;
+    fn attach(&self, a: Attach) -> Result<Attached> {
+        let (s, t) = a.specs;
+        let pairs = resolve_layer_map(&a.config.params.text("layerMap"), s, t)?;
         let dims = adapter_dims(&pairs, s, t);
-        Ok((student.with_adapters(&dims, c.seed, device), pairs))
+        Ok((a.student.with_adapters(&dims, a.config.seed, a.device), pairs))
     }
 }

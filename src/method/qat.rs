@@ -1,35 +1,16 @@
 //! Quantization-aware distillation: Hinton's loss on a student whose weights and layer inputs
 //! are fake-quantized to `bits` bits ([`crate::distill::fake_quant`]).
 
-use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
+use super::{Distiller, Info, Param, Step, StepLoss};
 use crate::distill::BITS_RANGE;
 use crate::train::TrainConfig;
 
 pub struct Qat;
 
-static INFO: Info = Info {
-    key: "qat",
-    name: "Quantization-aware KD (int8)",
-    paper: "Jacob et al. 2018 (fake quantization) with Hinton's loss, as in Polino et al. 2018",
-    params: &[Param {
-        key: "bits",
-        link: "bits",
-        kind: ParamKind::Int {
-            min: BITS_RANGE.0 as i64,
-            max: BITS_RANGE.1 as i64,
-            default: 8,
-        },
-        help: "Quantization-aware distillation (qat) and --int8: bits per weight and activation",
-    }],
-    needs: Needs::LOGITS,
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("qat", "Quantization-aware KD (int8)", "Jacob et al. 2018 (fake quantization) with Hinton's loss, as in Polino et al. 2018")
+    .params(&[Param::int("bits", "bits", [BITS_RANGE.0 as i64, BITS_RANGE.1 as i64], 8).help("Quantization-aware distillation (qat) and --int8: bits per weight and activation")]);
 
 impl Distiller for Qat {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
         s.hinton(s.logits()).into()
     }

@@ -33,45 +33,21 @@
 use burn::tensor::Tensor;
 
 use super::cckd::unit_rows;
-use super::{Distiller, Info, Needs, Param, ParamKind, Step, StepLoss, ONE_STAGE};
-use crate::model::Features;
+use super::{Distiller, Info, Needs, Param, Step, StepLoss};
 
 /// The weight γ of `L_SP` beside the cross-entropy (the paper's CIFAR-10 value).
 pub const SP_WEIGHT: f32 = 3000.0;
 
 pub struct Sp;
 
-static INFO: Info = Info {
-    key: "sp",
-    name: "Similarity-preserving KD",
-    paper: "Tung & Mori 2019, Similarity-Preserving Knowledge Distillation",
-    params: &[Param {
-        key: "spWeight",
-        link: "spw",
-        kind: ParamKind::Float {
-            min: 0.0,
-            max: 100_000.0,
-            default: SP_WEIGHT as f64,
-            step: 100.0,
-        },
-        help: "SP: weight γ of the similarity-preserving term (paper: 3000 at batch 64)",
-    }],
-    needs: Needs {
-        hidden: true,
-        ..Needs::FEATURES
-    },
-    stages: ONE_STAGE,
-};
+pub static INFO: Info = Info::new("sp", "Similarity-preserving KD", "Tung & Mori 2019, Similarity-Preserving Knowledge Distillation")
+    .params(&[Param::float("spWeight", "spw", [0.0, 100_000.0, 100.0], SP_WEIGHT as f64).help("SP: weight γ of the similarity-preserving term (paper: 3000 at batch 64)")])
+    .needs(Needs::FEATURES.hidden());
 
 impl Distiller for Sp {
-    fn info(&self) -> &'static Info {
-        &INFO
-    }
-
     fn loss(&self, s: Step) -> StepLoss {
-        let (fs, ft) = s.features();
-        let last = |f: &Features| f.hidden.last().cloned().expect("checked by the needs");
-        let sp = sp_loss(last(&fs), last(&ft));
+        let (fs, ls, lt) = s.last_hidden();
+        let sp = sp_loss(ls, lt);
         (s.hinton(fs.logits) + sp * s.param("spWeight")).into()
     }
 }

@@ -81,6 +81,15 @@ impl Step<'_> {
         (s, tnet.forward_features(self.x.clone(), 0.0))
     }
 
+    /// The student's features and the last hidden layers of the student and the teacher (the
+    /// layer FitNets, RKD, CCKD and SP compare; the needs check that both have one).
+    pub fn last_hidden(&self) -> (Features, Tensor<2>, Tensor<2>) {
+        let (fs, ft) = self.features();
+        let last = |f: &Features| f.hidden.last().cloned().expect("checked by the needs");
+        let (ls, lt) = (last(&fs), last(&ft));
+        (fs, ls, lt)
+    }
+
     /// The (first) teacher's logits.
     pub fn teacher(&self) -> Tensor<2> {
         self.teachers[0].clone()

@@ -4,6 +4,7 @@
 use burn::module::Module;
 
 use super::Run;
+use crate::method::Attach;
 use crate::model::{load_weights, ModelSpec, Net};
 use crate::train::data_free::{generated_grid, FeatureStats};
 use crate::{err, Result};
@@ -19,11 +20,12 @@ impl Run {
         }
         let method = self.config.method;
         method.check_specs(&self.spec, &spec)?;
-        let specs = (&self.spec, &spec);
-        let student = self.model.clone();
-        let (student, pairs) = method
-            .get()
-            .attach(&self.config, student, specs, &self.device)?;
+        let (student, pairs) = method.get().attach(Attach {
+            config: &self.config,
+            student: self.model.clone(),
+            specs: (&self.spec, &spec),
+            device: &self.device,
+        })?;
         (self.model, self.layer_map) = (student, pairs);
         self.teacher_net = Some((spec, net.no_grad()));
         Ok(())
