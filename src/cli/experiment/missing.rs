@@ -75,7 +75,7 @@ pub fn missing_table(m: MissingArgs) -> Result<()> {
         "transfer set", "student", "errors", "after bias", "bias", "missing right", "after bias"
     );
     for (name, filter) in variants {
-        let missing = filter.missing();
+        let missing = filter.missing(data.classes());
         let idx = transfer_indices(&data.train, 0..range, &filter);
         let cut = Arc::new(data.with_train(&idx));
         let cut_teacher = Arc::new(teacher.with_train(&idx));
@@ -92,7 +92,7 @@ pub fn missing_table(m: MissingArgs) -> Result<()> {
                 let held = block_on(run.predict_images(held_images))?;
                 let test = block_on(run.predict_images(&data.test.images))?;
                 let choice = choose_bias(&held, held_labels, &missing, &grid());
-                let fixed = add_bias(&test, &missing, choice.bias);
+                let fixed = add_bias(&test, data.classes(), &missing, choice.bias);
                 let labels = &data.test.labels;
                 let before = evaluate_logits(0, &test, labels).test_errors;
                 let after = evaluate_logits(0, &fixed, labels).test_errors;

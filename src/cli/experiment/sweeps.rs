@@ -61,7 +61,7 @@ pub fn capacity_table(c: CapacityArgs) -> Result<()> {
             .get("teacher")
             .ok_or_else(|| err!("the teacher's logits do not name its architecture"))?,
     )?;
-    let teacher_params = teacher_spec.num_params() as f64;
+    let teacher_params = teacher_spec.num_params(data.classes()) as f64;
     let (teacher_acc, _) = teacher.test_accuracy(&data.test.labels);
     println!(
         "{} · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %) · {} epochs on {} training examples · seeds 1..={}",
@@ -79,7 +79,7 @@ pub fn capacity_table(c: CapacityArgs) -> Result<()> {
     let mut points = Vec::new();
     for w in widths {
         let student = format!("mlp:{w}");
-        let params = ModelSpec::parse(&student)?.num_params() as f64;
+        let params = ModelSpec::parse(&student)?.num_params(data.classes()) as f64;
         let mut accs = Vec::new();
         for seed in 1..=a.seeds {
             let config = TrainConfig {
