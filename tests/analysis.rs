@@ -125,7 +125,7 @@ fn without_tau_squared_the_soft_gradient_fades_with_temperature() {
     let t = teacher();
     let device = cpu_device().autodiff();
     let spec = ModelSpec::parse("mlp:128").unwrap();
-    let net = Net::init(&spec, 1, &device);
+    let net = Net::init(&spec, 10, 1, &device);
     let idx: Vec<usize> = (0..256).collect();
     let x = Tensor::<2>::from_data(
         TensorData::new(data.train.inputs(&idx), [256, PIXELS]),
@@ -204,7 +204,7 @@ fn the_cli_evaluates_a_saved_student_like_the_library() {
     let data = mnist();
     let device = cpu_device();
     let spec = ModelSpec::parse("mlp:16").unwrap();
-    let net = Net::init(&spec, 3, &device);
+    let net = Net::init(&spec, 10, 3, &device);
     let file = std::env::temp_dir().join(format!(
         "distill-lab-eval-{}.safetensors",
         std::process::id()

@@ -54,7 +54,7 @@ fn good_synthetic_files_parse_gzipped_or_raw() {
     let lab = labels(&[3, 9]);
     let s = Split::from_idx("i", &gz(&img), "l", &lab).unwrap();
     assert_eq!(s.len(), 2);
-    assert_eq!(s.one_hot(&[1])[9], 1.0);
+    assert_eq!(s.one_hot(&[1], 10)[9], 1.0);
     assert!((s.inputs(&[0])[0] - 7.0 / 255.0).abs() < 1e-7);
 }
 

@@ -165,7 +165,7 @@ fn weight_seeds() -> Vec<Vec<u8>> {
         .enumerate()
         .map(|(i, text)| {
             let spec = ModelSpec::parse(text).unwrap();
-            let net = Net::init(&spec, i as u64, &device);
+            let net = Net::init(&spec, 10, i as u64, &device);
             let extra = match i {
                 1 => vec![
                     (FEATURE_STATS_KEY, json.clone()),
@@ -211,11 +211,13 @@ fn logit_seeds() -> Vec<Vec<u8>> {
     let a = TeacherLogits {
         train: rows(6),
         test: rows(4),
+        classes: 10,
         meta,
     };
     let b = TeacherLogits {
         train: rows(1),
         test: rows(2),
+        classes: 10,
         meta: HashMap::new(),
     };
     vec![
@@ -252,7 +254,7 @@ fn int8_seeds() -> Vec<Vec<u8>> {
         .iter()
         .map(|&(text, bits)| {
             let spec = ModelSpec::parse(text).unwrap();
-            let host = Net::init_host(&spec, 1);
+            let host = Net::init_host(&spec, 10, 1);
             let q = QuantNet::quantize(&spec, &host, bits, &calibration).unwrap();
             canonical(q.to_bytes(&[("dataset", "mnist".into())]).unwrap())
         })
@@ -268,7 +270,7 @@ fn fuzz_int8() {
         // The loaded network runs: integer sums with the file's biases, both activation modes.
         assert_eq!(q.logits(&image).len(), 10);
         assert_eq!(q.logits_dynamic(&image).len(), 10);
-        assert_eq!(q.dequantize().len(), q.spec().layer_shapes().len());
+        assert_eq!(q.dequantize().len(), q.spec().layer_shapes(10).len());
         Ok(())
     });
     assert!(r.accepted > 0);
@@ -306,7 +308,7 @@ fn fuzz_model_spec() {
     let bound = |b: &[u8]| 8 * b.len() + SLACK;
     fuzz("model-spec", WEIGHTS, &seeds, execs(SHORT), bound, |b| {
         let spec = ModelSpec::parse(&String::from_utf8_lossy(b)).map_err(|e| e.context(WEIGHTS))?;
-        assert!(spec.num_params() <= distill_lab::model::MAX_PARAMS);
+        assert!(spec.num_params(10) <= distill_lab::model::MAX_PARAMS);
         // What a file's metadata names round-trips.
         assert_eq!(ModelSpec::parse(&spec.to_string()).as_ref(), Ok(&spec));
         Ok(())

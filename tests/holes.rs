@@ -14,7 +14,7 @@ use distill_lab::model::{ModelSpec, Net, QuantNet, MAX_PARAMS};
 /// A 784-3-10 integer network at `bits`, as a file.
 fn int8_file(bits: u32) -> Vec<u8> {
     let spec = ModelSpec::parse("mlp:3").unwrap();
-    let host = Net::init_host(&spec, 1);
+    let host = Net::init_host(&spec, 10, 1);
     let calibration: Vec<u8> = (0..4 * 784).map(|i| (i * 7 % 256) as u8).collect();
     QuantNet::quantize(&spec, &host, bits, &calibration)
         .unwrap()
@@ -117,7 +117,7 @@ fn networks_above_the_parameter_limit_are_refused() {
     );
     // Large but legal networks still parse.
     let big = ModelSpec::parse("mlp:4096,4096,4096,4096").unwrap();
-    assert!(big.num_params() <= MAX_PARAMS);
+    assert!(big.num_params(10) <= MAX_PARAMS);
     ModelSpec::parse("mlp:1200,1200").unwrap();
     let (code, err) = cli(&["distill", "--student", huge, "--epochs", "1"]);
     assert_eq!(code, 2, "{err}");
@@ -132,13 +132,13 @@ fn networks_above_the_parameter_limit_are_refused() {
 /// `Net::init`).
 #[test]
 fn the_why_view_builds_only_small_valid_students_before_a_run() {
-    assert_eq!(view_student(&[128]).unwrap().to_string(), "mlp:128");
-    assert_eq!(view_student(&[]).unwrap().to_string(), "mlp:");
+    assert_eq!(view_student(&[128], 10).unwrap().to_string(), "mlp:128");
+    assert_eq!(view_student(&[], 10).unwrap().to_string(), "mlp:");
     assert_eq!(
-        view_student(&[800, 800]).unwrap().to_string(),
+        view_student(&[800, 800], 10).unwrap().to_string(),
         "mlp:800,800"
     );
-    let e = view_student(&[4096; 4]).unwrap_err();
+    let e = view_student(&[4096; 4], 10).unwrap_err();
     assert!(
         e.message().contains("53") && e.message().contains(&VIEW_MAX_PARAMS.to_string()),
         "{e}"
@@ -149,6 +149,6 @@ fn the_why_view_builds_only_small_valid_students_before_a_run() {
         vec![u32::MAX as usize],
         vec![8; 9],
     ] {
-        assert!(view_student(&bad).is_err(), "{bad:?}");
+        assert!(view_student(&bad, 10).is_err(), "{bad:?}");
     }
 }

@@ -20,15 +20,21 @@ fn weights_round_trip_for_mlp_and_cnn() {
     let device = cpu_device();
     for spec in ["mlp:32,16", "mlp:", "cnn:4,8,16"] {
         let spec = ModelSpec::parse(spec).unwrap();
-        let net = Net::init(&spec, 5, &device);
+        let net = Net::init(&spec, 10, 5, &device);
         let bytes = block_on(save_weights(&net, &spec, &[("note", "x".into())])).unwrap();
         let (spec2, net2, meta) = load_weights("w", &bytes, Some(&spec), &device).unwrap();
         assert_eq!(spec2, spec);
         assert_eq!(meta["note"], "x");
         assert_eq!(logits_of(&net), logits_of(&net2));
         // Same seed, same weights; another seed, other weights.
-        assert_eq!(logits_of(&Net::init(&spec, 5, &device)), logits_of(&net));
-        assert_ne!(logits_of(&Net::init(&spec, 6, &device)), logits_of(&net));
+        assert_eq!(
+            logits_of(&Net::init(&spec, 10, 5, &device)),
+            logits_of(&net)
+        );
+        assert_ne!(
+            logits_of(&Net::init(&spec, 10, 6, &device)),
+            logits_of(&net)
+        );
     }
 }
 
@@ -36,7 +42,7 @@ fn weights_round_trip_for_mlp_and_cnn() {
 fn bad_weight_files_give_clear_errors() {
     let device = cpu_device();
     let spec = ModelSpec::parse("mlp:8").unwrap();
-    let bytes = block_on(save_weights(&Net::init(&spec, 1, &device), &spec, &[])).unwrap();
+    let bytes = block_on(save_weights(&Net::init(&spec, 10, 1, &device), &spec, &[])).unwrap();
     let err = |b: &[u8], want: Option<&str>| {
         let expect = want.map(|w| ModelSpec::parse(w).unwrap());
         load_weights("model.safetensors", b, expect.as_ref(), &device)
@@ -48,7 +54,12 @@ fn bad_weight_files_give_clear_errors() {
     assert!(err(&bytes, Some("mlp:9")).contains("expected a mlp:9"));
     // A file whose tensor has the wrong shape for its declared spec.
     let other = ModelSpec::parse("mlp:9").unwrap();
-    let mut bytes9 = block_on(save_weights(&Net::init(&other, 1, &device), &other, &[])).unwrap();
+    let mut bytes9 = block_on(save_weights(
+        &Net::init(&other, 10, 1, &device),
+        &other,
+        &[],
+    ))
+    .unwrap();
     let header_len = u64::from_le_bytes(bytes9[..8].try_into().unwrap()) as usize;
     let header = String::from_utf8(bytes9[8..8 + header_len].to_vec()).unwrap();
     let patched = header.replace("mlp:9", "mlp:8");
@@ -67,6 +78,7 @@ fn logits_round_trip_in_f16_and_reject_bad_files() {
     let l = TeacherLogits {
         train: train.clone(),
         test,
+        classes: 10,
         meta,
     };
     let bytes = save_logits(&l).unwrap();
@@ -81,7 +93,7 @@ fn logits_round_trip_in_f16_and_reject_bad_files() {
     // Weights are not logits.
     let device = cpu_device();
     let spec = ModelSpec::parse("mlp:").unwrap();
-    let w = block_on(save_weights(&Net::init(&spec, 1, &device), &spec, &[])).unwrap();
+    let w = block_on(save_weights(&Net::init(&spec, 10, 1, &device), &spec, &[])).unwrap();
     assert!(load_logits("t.logits", &w)
         .unwrap_err()
         .message()
@@ -90,6 +102,7 @@ fn logits_round_trip_in_f16_and_reject_bad_files() {
     let bad = TeacherLogits {
         train: vec![f32::NAN; 10],
         test: vec![0.0; 10],
+        classes: 10,
         meta: HashMap::new(),
     };
     let e = load_logits("t.logits", &save_logits(&bad).unwrap()).unwrap_err();

@@ -12,7 +12,7 @@ use distill_lab::train::{predict, Run, TrainConfig};
 
 fn host(spec: &str, seed: u64) -> (ModelSpec, HostWeights) {
     let spec = ModelSpec::parse(spec).unwrap();
-    let host = Net::init_host(&spec, seed);
+    let host = Net::init_host(&spec, 10, seed);
     (spec, host)
 }
 

@@ -72,7 +72,7 @@ fn the_integer_cnn_agrees_with_the_float_cnn() {
 #[test]
 fn int8_files_round_trip_and_bad_files_are_refused() {
     let spec = ModelSpec::parse("mlp:128").unwrap();
-    let net = Net::init(&spec, 3, &cpu_device());
+    let net = Net::init(&spec, 10, 3, &cpu_device());
     let host = block_on(net.to_host()).unwrap();
     let calibration = &mnist().train.images[..100 * PIXELS];
     let q = QuantNet::quantize(&spec, &host, 8, calibration).unwrap();

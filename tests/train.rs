@@ -73,6 +73,7 @@ fn a_non_finite_loss_pauses_the_run_and_restores_the_last_good_weights() {
     let mut teacher = TeacherLogits {
         train: vec![0.0; data.train.len() * 10],
         test: vec![0.0; data.test.len() * 10],
+        classes: 10,
         meta: Default::default(),
     };
     teacher.train[sixth[0] * 10] = f32::INFINITY;

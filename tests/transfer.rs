@@ -78,7 +78,7 @@ fn the_bias_is_chosen_on_held_out_examples_and_fixes_the_missing_class() {
         "bias {}",
         choice.bias
     );
-    let fixed = add_bias(&test, &[3], choice.bias);
+    let fixed = add_bias(&test, 10, &[3], choice.bias);
     assert!(class_recall(&fixed, &test_labels, &[3]).unwrap() > 0.9);
     assert!(accuracy(&fixed, &test_labels) > accuracy(&test, &test_labels));
     // Several classes at once: lowering 7 and 8 is raising the other eight.

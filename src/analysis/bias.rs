@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::data::CLASSES;
+use super::soft::row_width;
 
 /// What [`choose_bias`] picked.
 #[derive(Debug, Clone, Serialize)]
@@ -22,10 +22,11 @@ pub struct BiasChoice {
     pub held_out: usize,
 }
 
-/// `logits` (`[n, 10]` row-major) with `bias` added to each class of `classes`.
-pub fn add_bias(logits: &[f32], classes: &[usize], bias: f32) -> Vec<f32> {
+/// `logits` (`[n, width]` row-major, `width` = the number of classes) with `bias` added to
+/// each class of `classes`.
+pub fn add_bias(logits: &[f32], width: usize, classes: &[usize], bias: f32) -> Vec<f32> {
     let mut out = logits.to_vec();
-    for row in out.chunks_exact_mut(CLASSES) {
+    for row in out.chunks_exact_mut(width.max(1)) {
         for &c in classes {
             row[c] += bias;
         }
@@ -33,10 +34,10 @@ pub fn add_bias(logits: &[f32], classes: &[usize], bias: f32) -> Vec<f32> {
     out
 }
 
-/// Share of rows of `logits` whose top class is the label.
+/// Share of rows of `logits` (`[n, classes]`, one row per label) whose top class is the label.
 pub fn accuracy(logits: &[f32], labels: &[u8]) -> f64 {
     let right = logits
-        .chunks_exact(CLASSES)
+        .chunks_exact(row_width(logits, labels.len()))
         .zip(labels)
         .filter(|(row, &y)| crate::model::argmax(row) == y as usize)
         .count();
@@ -47,7 +48,7 @@ pub fn accuracy(logits: &[f32], labels: &[u8]) -> f64 {
 /// none).
 pub fn class_recall(logits: &[f32], labels: &[u8], classes: &[usize]) -> Option<f64> {
     let rows: Vec<(&[f32], &u8)> = logits
-        .chunks_exact(CLASSES)
+        .chunks_exact(row_width(logits, labels.len()))
         .zip(labels)
         .filter(|(_, &y)| classes.contains(&(y as usize)))
         .collect();
@@ -65,9 +66,10 @@ pub fn class_recall(logits: &[f32], labels: &[u8], classes: &[usize]) -> Option<
 /// each class of `classes` (the first such bias of `grid` on ties; 0 if none helps).
 pub fn choose_bias(logits: &[f32], labels: &[u8], classes: &[usize], grid: &[f32]) -> BiasChoice {
     let before = accuracy(logits, labels);
+    let width = row_width(logits, labels.len());
     let (mut bias, mut best) = (0.0, before);
     for &b in grid {
-        let a = accuracy(&add_bias(logits, classes, b), labels);
+        let a = accuracy(&add_bias(logits, width, classes, b), labels);
         if a > best {
             (bias, best) = (b, a);
         }

@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 
-use super::soft::{entropy_bits, softmax_tau};
-
-const CLASSES: usize = 10;
+use super::soft::{entropy_bits, row_width, softmax_tau};
 
 /// Indices of test examples, chosen from the teacher's logits at τ = 1.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -18,13 +16,15 @@ pub struct Gallery {
     pub per_class: Vec<usize>,
 }
 
-/// Picks `k` confident and `k` ambiguous examples, and one per class.
+/// Picks `k` confident and `k` ambiguous examples, and one per class, from `logits`
+/// (`[n, classes]` row-major, one row per label).
 pub fn gallery(logits: &[f32], labels: &[u8], k: usize) -> Gallery {
-    let rows: Vec<&[f32]> = logits.chunks_exact(CLASSES).collect();
+    let classes = row_width(logits, labels.len());
+    let rows: Vec<&[f32]> = logits.chunks_exact(classes).collect();
     let margin = |r: &[f32]| {
         let mut s = r.to_vec();
         s.sort_by(|a, b| b.total_cmp(a));
-        f64::from(s[0] - s[1])
+        f64::from(s[0] - s.get(1).copied().unwrap_or(s[0]))
     };
     let top = |score: &dyn Fn(&[f32]) -> f64| {
         let mut scored: Vec<(f64, usize)> = rows
@@ -37,7 +37,7 @@ pub fn gallery(logits: &[f32], labels: &[u8], k: usize) -> Gallery {
     };
     let confident = top(&margin);
     let ambiguous = top(&|r| entropy_bits(&softmax_tau(r, 1.0)));
-    let per_class = (0..CLASSES as u8)
+    let per_class = (0..classes.min(256) as u8)
         .filter_map(|c| labels.iter().position(|&y| y == c))
         .collect();
     Gallery {
@@ -50,6 +50,8 @@ pub fn gallery(logits: &[f32], labels: &[u8], k: usize) -> Gallery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CLASSES: usize = 10;
 
     #[test]
     fn picks_by_margin_entropy_and_class() {

@@ -18,14 +18,14 @@ use crate::{err, Result};
 /// anything). `mlp:800,800` (1.27 M) fits; `mlp:4096,4096,4096,4096` (53.6 M) does not.
 pub const VIEW_MAX_PARAMS: usize = 2_000_000;
 
-/// The fresh student the "why τ²" view measures for the page's `hidden` widths: parsed as
-/// `mlp:W1,…` by [`ModelSpec::parse`] (its width and depth limits), and refused with a message
-/// above [`VIEW_MAX_PARAMS`].
-pub fn view_student(hidden: &[usize]) -> Result<ModelSpec> {
+/// The fresh student the "why τ²" view measures for the page's `hidden` widths and `classes`
+/// classes: parsed as `mlp:W1,…` by [`ModelSpec::parse`] (its width and depth limits), and
+/// refused with a message above [`VIEW_MAX_PARAMS`].
+pub fn view_student(hidden: &[usize], classes: usize) -> Result<ModelSpec> {
     let widths: Vec<String> = hidden.iter().map(ToString::to_string).collect();
     let spec = ModelSpec::parse(&format!("mlp:{}", widths.join(",")))
         .map_err(|e| e.context("why τ², student widths"))?;
-    match spec.num_params() {
+    match spec.num_params(classes) {
         n if n <= VIEW_MAX_PARAMS => Ok(spec),
         n => Err(err!(
             "why τ²: a fresh {spec} student has {n} parameters; before a run this view measures \

@@ -2,19 +2,19 @@
 
 use serde::Serialize;
 
-use super::soft::{kl, softmax_tau};
+use super::soft::{kl, row_width, softmax_tau};
 use crate::model::argmax;
-
-const CLASSES: usize = 10;
 
 /// Equal-width confidence bins of the expected calibration error.
 pub const ECE_BINS: usize = 15;
 
-/// `[10, 10]` row-major counts: row = true class, column = predicted class.
+/// `[classes, classes]` row-major counts: row = true class, column = predicted class, from
+/// `logits` `[n, classes]` (one row per label).
 pub fn confusion(logits: &[f32], labels: &[u8]) -> Vec<u32> {
-    let mut m = vec![0u32; CLASSES * CLASSES];
-    for (row, &y) in logits.chunks_exact(CLASSES).zip(labels) {
-        m[y as usize * CLASSES + argmax(row)] += 1;
+    let k = row_width(logits, labels.len());
+    let mut m = vec![0u32; k * k];
+    for (row, &y) in logits.chunks_exact(k).zip(labels) {
+        m[(y as usize).min(k - 1) * k + argmax(row)] += 1;
     }
     m
 }
@@ -40,15 +40,17 @@ pub struct StudentReport {
     pub predictions: Vec<u8>,
 }
 
-/// Compares `model` logits with `teacher` logits and the `labels` (all `[n, 10]` row-major).
+/// Compares `model` logits with `teacher` logits and the `labels` (both `[n, classes]`
+/// row-major, one row per label).
 pub fn compare(model: &[f32], teacher: &[f32], labels: &[u8]) -> StudentReport {
     let n = labels.len();
+    let k = row_width(model, n);
     let (mut errors, mut agree, mut kl_sum) = (0usize, 0usize, 0.0f64);
     let mut bins = [(0usize, 0usize, 0.0f64); ECE_BINS]; // (count, correct, confidence sum)
     let mut predictions = Vec::with_capacity(n);
     for ((s, t), &y) in model
-        .chunks_exact(CLASSES)
-        .zip(teacher.chunks_exact(CLASSES))
+        .chunks_exact(k)
+        .zip(teacher.chunks_exact(k))
         .zip(labels)
     {
         let pred = argmax(s);
@@ -84,6 +86,8 @@ pub fn compare(model: &[f32], teacher: &[f32], labels: &[u8]) -> StudentReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CLASSES: usize = 10;
 
     fn row(class: usize, margin: f32) -> Vec<f32> {
         let mut r = vec![0.0; CLASSES];

@@ -16,4 +16,4 @@ pub use gallery::{gallery, Gallery};
 pub use gradient::{log_spaced, soft_gradient_norms, view_student, GradientPoint, VIEW_MAX_PARAMS};
 pub use metrics::{compare, confusion, StudentReport, ECE_BINS};
 pub use similarity::{similarity, Pair, Similarity};
-pub use soft::{entropy_bits, kl, softmax_tau};
+pub use soft::{entropy_bits, kl, row_width, softmax_tau};

@@ -7,9 +7,8 @@
 use serde::Serialize;
 
 use super::soft::softmax_tau;
+use crate::data::{MAX_CLASSES, MIN_CLASSES};
 use crate::{err, Result};
-
-const CLASSES: usize = 10;
 
 /// Two classes the teacher finds alike.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -28,41 +27,50 @@ pub struct Pair {
 pub struct Similarity {
     /// The temperature τ.
     pub tau: f32,
-    /// `[10, 10]` row-major; each row sums to 1 (rows of absent classes are 0).
+    /// `[classes, classes]` row-major; each row sums to 1 (rows of absent classes are 0).
     pub matrix: Vec<f64>,
     /// Examples per true class.
     pub counts: Vec<usize>,
-    /// Off-diagonal pairs, most similar first (all 45).
+    /// Off-diagonal pairs, most similar first (all `classes · (classes − 1) / 2`).
     pub pairs: Vec<Pair>,
-    /// `[10 · 10][k]`: for cell (i, j), the indices of the class-`i` examples to which the
+    /// `[classes · classes][k]`: for cell (i, j), the indices of the class-`i` examples to which the
     /// teacher gives the highest probability of class `j`.
     pub examples: Vec<Vec<usize>>,
 }
 
-/// Computes the matrix from `logits` (`[n, 10]` row-major) and their true `labels` at `tau`
-/// (> 0), with `k` example indices per cell.
+/// Computes the matrix from `logits` (`[n, classes]` row-major, the class count their width)
+/// and their true `labels` at `tau` (> 0), with `k` example indices per cell.
 pub fn similarity(logits: &[f32], labels: &[u8], tau: f32, k: usize) -> Result<Similarity> {
     if !(tau.is_finite() && tau > 0.0) {
         return Err(err!("temperature {tau}: must be a positive number"));
     }
-    if logits.len() != labels.len() * CLASSES {
+    let classes = match labels.len() {
+        0 => 0,
+        n => logits.len() / n,
+    };
+    if labels.is_empty()
+        || logits.len() != labels.len() * classes
+        || !(MIN_CLASSES..=MAX_CLASSES).contains(&classes)
+        || labels.iter().any(|&y| y as usize >= classes)
+    {
         return Err(err!(
-            "{} logits for {} labels: expected 10 per example",
+            "{} logits for {} labels: expected {MIN_CLASSES} to {MAX_CLASSES} per example, more \
+             than the largest label",
             logits.len(),
             labels.len()
         ));
     }
-    let mut sums = vec![0.0f64; CLASSES * CLASSES];
-    let mut counts = vec![0usize; CLASSES];
+    let mut sums = vec![0.0f64; classes * classes];
+    let mut counts = vec![0usize; classes];
     // Per cell, the best k (probability, index) so far.
-    let mut best: Vec<Vec<(f64, usize)>> = vec![Vec::new(); CLASSES * CLASSES];
-    for (idx, (row, &y)) in logits.chunks_exact(CLASSES).zip(labels).enumerate() {
+    let mut best: Vec<Vec<(f64, usize)>> = vec![Vec::new(); classes * classes];
+    for (idx, (row, &y)) in logits.chunks_exact(classes).zip(labels).enumerate() {
         let y = y as usize;
         let p = softmax_tau(row, tau);
         counts[y] += 1;
         for (j, &pj) in p.iter().enumerate() {
-            sums[y * CLASSES + j] += pj;
-            let cell = &mut best[y * CLASSES + j];
+            sums[y * classes + j] += pj;
+            let cell = &mut best[y * classes + j];
             if cell.len() < k || cell.last().is_some_and(|&(q, _)| pj > q) {
                 let at = cell.partition_point(|&(q, _)| q >= pj);
                 cell.insert(at, (pj, idx));
@@ -73,12 +81,12 @@ pub fn similarity(logits: &[f32], labels: &[u8], tau: f32, k: usize) -> Result<S
     let matrix: Vec<f64> = sums
         .iter()
         .enumerate()
-        .map(|(c, &s)| s / counts[c / CLASSES].max(1) as f64)
+        .map(|(c, &s)| s / counts[c / classes].max(1) as f64)
         .collect();
     let mut pairs = Vec::new();
-    for a in 0..CLASSES {
-        for b in a + 1..CLASSES {
-            let score = (matrix[a * CLASSES + b] + matrix[b * CLASSES + a]) / 2.0;
+    for a in 0..classes {
+        for b in a + 1..classes {
+            let score = (matrix[a * classes + b] + matrix[b * classes + a]) / 2.0;
             pairs.push(Pair { a, b, score });
         }
     }
@@ -99,6 +107,8 @@ pub fn similarity(logits: &[f32], labels: &[u8], tau: f32, k: usize) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CLASSES: usize = 10;
 
     #[test]
     fn rows_are_mean_soft_labels_and_pairs_are_symmetric_scores() {

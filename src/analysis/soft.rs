@@ -1,5 +1,14 @@
 //! Softened distributions of single logit rows, in f64 for accuracy.
 
+/// The number of classes of `logits` holding one row per example of `n`: the row width
+/// `len / n` (at least 1, so that it can chunk an empty slice).
+pub fn row_width(logits: &[f32], n: usize) -> usize {
+    match n {
+        0 => 1,
+        n => (logits.len() / n).max(1),
+    }
+}
+
 /// `softmax(z / τ)` of one row of logits, computed stably (max subtracted first).
 pub fn softmax_tau(logits: &[f32], tau: f32) -> Vec<f64> {
     let tau = f64::from(tau);

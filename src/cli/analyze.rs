@@ -6,20 +6,23 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use distill_lab::analysis::{compare, similarity};
 use distill_lab::backend::{block_on, cpu_device};
-use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::data::Dataset;
 use distill_lab::model::{file_format, load_weights, QuantNet, TeacherLogits, INT8_FORMAT};
 use distill_lab::train::predict;
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::{load_teachers, read};
+use super::{data_source, load_teachers, read};
 
 /// Where the data and the teacher come from.
 #[derive(Args)]
 pub struct Source {
-    /// Dataset: mnist or fashion.
+    /// Dataset: mnist, fashion, or path:DIR (a folder of your own, as --data DIR).
     #[arg(long, default_value = "mnist")]
     dataset: String,
+    /// A folder of your own data (IDX files as MNIST's, 2 to 62 classes; see distill --help).
+    #[arg(long, value_name = "DIR", conflicts_with = "dataset")]
+    data: Option<PathBuf>,
     /// Folder holding the dataset folders (mnist/, fashion-mnist/).
     #[arg(long, default_value = "www/data")]
     data_dir: PathBuf,
@@ -33,10 +36,9 @@ pub struct Source {
 
 impl Source {
     fn load(&self) -> Result<(Dataset, TeacherLogits)> {
-        let kind = DatasetKind::parse(&self.dataset)?;
-        let data = Dataset::load(kind, &self.data_dir)?;
+        let data = data_source(&self.dataset, &self.data)?.load(&self.data_dir)?;
         let paths: Vec<PathBuf> = self.teacher.iter().cloned().collect();
-        let logits = load_teachers(&paths, kind.name(), 1)?.remove(0);
+        let logits = load_teachers(&paths, &data.name, 1)?.remove(0);
         logits.check_matches(&data)?;
         Ok((data, Arc::unwrap_or_clone(logits)))
     }
@@ -71,28 +73,30 @@ pub fn analyze(a: Analysis) -> Result<()> {
             }
             let (data, logits) = source.load()?;
             let s = similarity(&logits.test, &data.test.labels, tau, 3)?;
+            let top = &s.pairs[..s.pairs.len().min(5)];
             if source.json {
                 println!(
                     "{}",
-                    json!({"dataset": data.kind.name(), "tau": tau,
-                    "matrix": s.matrix, "pairs": &s.pairs[..5], "counts": s.counts})
+                    json!({"dataset": data.name, "tau": tau, "classes": data.class_names,
+                    "matrix": s.matrix, "pairs": top, "counts": s.counts})
                 );
                 return Ok(());
             }
-            let names = data.kind.class_names();
+            let names = &data.class_names;
+            let k = data.classes();
             println!(
                 "Mean soft label of the teacher per true class (rows), {} test set, τ = {tau}",
-                data.kind.name()
+                data.name
             );
             print!("{:>12}", "");
-            for j in 0..10 {
+            for j in 0..k {
                 print!("{j:>8}");
             }
             println!();
-            for (i, row) in s.matrix.chunks_exact(10).enumerate() {
+            for (i, row) in s.matrix.chunks_exact(k).enumerate() {
                 let label = match names[i] == i.to_string() {
                     true => i.to_string(),
-                    false => format!("{i} {}", abbreviate(names[i])),
+                    false => format!("{i} {}", abbreviate(&names[i])),
                 };
                 print!("{label:>12}");
                 for v in row {
@@ -101,7 +105,7 @@ pub fn analyze(a: Analysis) -> Result<()> {
                 println!();
             }
             println!("Most similar pairs:");
-            for p in &s.pairs[..5] {
+            for p in top {
                 println!("  {} ↔ {}  {:.4}", names[p.a], names[p.b], p.score);
             }
             Ok(())
@@ -135,6 +139,14 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
             (spec, None, logits)
         }
     };
+    if student.len() != data.test.len() * data.classes() {
+        return Err(err!(
+            "{file}: a network of {} classes, but the {} dataset has {}",
+            student.len() / data.test.len().max(1),
+            data.name,
+            data.classes()
+        ));
+    }
     let report = compare(&student, &logits.test, &data.test.labels);
     if a.source.json {
         println!(

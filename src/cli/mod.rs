@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
-use distill_lab::data::{Dataset, DatasetKind};
+use distill_lab::data::{DataSource, Dataset};
 use distill_lab::distill::Ramp;
 use distill_lab::method::MethodRef;
 use distill_lab::model::{load_logits, save_weights, TeacherLogits, MAX_FILE_BYTES};
@@ -56,9 +56,14 @@ enum Command {
 /// Flags shared by every training command.
 #[derive(Args, Clone)]
 struct Common {
-    /// Dataset: mnist or fashion.
+    /// Dataset: mnist, fashion, or path:DIR (a folder of your own, as --data DIR).
     #[arg(long, default_value = "mnist")]
     dataset: String,
+    /// A folder of your own data: IDX files as MNIST's (train-images-idx3-ubyte[.gz],
+    /// train-labels-idx1-ubyte[.gz], t10k-…), 28×28 images, labels 0..k-1 with 2 ≤ k ≤ 62, and
+    /// optionally classes.txt (one name per line).
+    #[arg(long, value_name = "DIR", conflicts_with = "dataset")]
+    data: Option<PathBuf>,
     /// Folder holding the dataset folders (mnist/, fashion-mnist/).
     #[arg(long, default_value = "www/data")]
     data_dir: PathBuf,
@@ -144,6 +149,10 @@ struct DistillArgs {
     /// and <dataset>-mlp-teacher too for the multi-teacher methods).
     #[arg(long)]
     teacher: Vec<PathBuf>,
+    /// The teacher's weight file, for the feature-based methods (default: beside the first
+    /// --teacher, X.safetensors for X.logits.safetensors; else www/models/<dataset>-teacher).
+    #[arg(long)]
+    teacher_weights: Option<PathBuf>,
     /// Train on hard labels only (the baseline), ignoring the teacher.
     #[arg(long)]
     hard: bool,
@@ -190,6 +199,14 @@ impl MethodArgs {
             params: self.params.apply(base.params.clone())?,
             ..base
         })
+    }
+}
+
+/// The dataset named by `--dataset` or `--data` (which wins: the two conflict when both given).
+fn data_source(dataset: &str, data: &Option<PathBuf>) -> Result<DataSource> {
+    match data {
+        Some(dir) => Ok(DataSource::Folder(dir.clone())),
+        None => DataSource::parse(dataset),
     }
 }
 
@@ -251,9 +268,9 @@ impl Common {
     }
 
     fn load(&self) -> Result<(Arc<Dataset>, burn::tensor::Device, BackendKind)> {
-        let kind = DatasetKind::parse(&self.dataset)?;
+        let source = data_source(&self.dataset, &self.data)?;
         let backend = BackendKind::parse(&self.backend)?;
-        let data = Arc::new(Dataset::load(kind, &self.data_dir)?);
+        let data = Arc::new(source.load(&self.data_dir)?);
         let device = match backend {
             BackendKind::Cpu => cpu_device(),
             BackendKind::Wgpu => wgpu_device()?,
@@ -293,10 +310,17 @@ fn distill(a: DistillArgs) -> Result<()> {
     let (data, device, backend) = a.common.load()?;
     let teachers = match a.hard {
         true => Vec::new(),
-        false => load_teachers(&a.teacher, data.kind.name(), config.method.needs().teachers)?,
+        false => load_teachers(&a.teacher, &data.name, config.method.needs().teachers)?,
     };
     let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
-    attach_teacher_net(&mut run)?;
+    let weights = a.teacher_weights.clone().or_else(|| {
+        let first = a.teacher.first()?.to_str()?;
+        Some(PathBuf::from(format!(
+            "{}.safetensors",
+            first.strip_suffix(".logits.safetensors")?
+        )))
+    });
+    attach_teacher_net_from(&mut run, weights.as_deref())?;
     let summary = run_loop::run_to_end(&mut run, backend)?;
     if let Some(path) = a.int8 {
         let q = block_on(run.quantize(run.config().params.num("bits") as u32))?;
@@ -321,13 +345,26 @@ fn distill(a: DistillArgs) -> Result<()> {
 
 /// Loads the bundled teacher network onto the run's device when its method needs features.
 pub fn attach_teacher_net(run: &mut distill_lab::train::Run) -> Result<()> {
+    attach_teacher_net_from(run, None)
+}
+
+/// Loads the teacher network of weight file `path` (default: the bundled teacher,
+/// `www/models/<dataset>-teacher.safetensors`) onto the run's device when its method needs
+/// features.
+pub fn attach_teacher_net_from(
+    run: &mut distill_lab::train::Run,
+    path: Option<&std::path::Path>,
+) -> Result<()> {
     if !run.config().method.needs().teacher_net || !run.has_teacher() {
         return Ok(());
     }
-    let path = PathBuf::from(format!(
-        "www/models/{}-teacher.safetensors",
-        run.dataset_name()
-    ));
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(format!(
+            "www/models/{}-teacher.safetensors",
+            run.dataset_name()
+        )),
+    };
     let bytes = read(&path)?;
     run.load_teacher_net(&path.display().to_string(), &bytes)
 }

@@ -31,7 +31,7 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let spec = run.spec().clone();
     let summary = run_loop::run_to_end(&mut run, backend)?;
     let model = run.model();
-    let name = data.kind.name();
+    let name = data.name.as_str();
     let stem = match &a.name {
         Some(n) => n.clone(),
         None => format!("{name}-teacher"),
@@ -49,7 +49,12 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let mut meta = HashMap::new();
     meta.insert("dataset".to_string(), name.to_string());
     meta.insert("teacher".to_string(), spec.to_string());
-    let logits = TeacherLogits { train, test, meta };
+    let logits = TeacherLogits {
+        train,
+        test,
+        classes: data.classes(),
+        meta,
+    };
     let (acc, errors) = logits.test_accuracy(&data.test.labels);
     // What students actually see: the f16 logits file, read back.
     let logits_bytes = save_logits(&logits)?;
@@ -77,8 +82,9 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let card = json!({
         "dataset": name,
         "architecture": spec.to_string(),
-        "description": spec.describe(),
-        "parameters": spec.num_params(),
+        "description": spec.describe(data.classes()),
+        "parameters": spec.num_params(data.classes()),
+        "classes": data.class_names,
         "test_accuracy": acc,
         "test_errors": errors,
         "logits_f16_test_accuracy": acc16,
@@ -104,10 +110,7 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
 pub fn teacher_stats(a: TeacherStatsArgs) -> Result<()> {
     let (data, device, _) = a.common.load()?;
     let path = a.file.unwrap_or_else(|| {
-        std::path::PathBuf::from(format!(
-            "www/models/{}-teacher.safetensors",
-            data.kind.name()
-        ))
+        std::path::PathBuf::from(format!("www/models/{}-teacher.safetensors", data.name))
     });
     let file = path.display().to_string();
     let bytes = read(&path)?;

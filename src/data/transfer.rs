@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::{Dataset, Split, CLASSES, PIXELS};
+use super::{Dataset, Split, PIXELS};
 use crate::{err, Result};
 
 /// Transfer sets come from the training images before this index; the ones from it on are held
@@ -33,9 +33,9 @@ impl ClassFilter {
         }
     }
 
-    /// The classes the filter leaves out, in order.
-    pub fn missing(&self) -> Vec<usize> {
-        (0..CLASSES).filter(|&c| !self.keeps(c as u8)).collect()
+    /// The classes of `0..classes` the filter leaves out, in order.
+    pub fn missing(&self, classes: usize) -> Vec<usize> {
+        (0..classes).filter(|&c| !self.keeps(c as u8)).collect()
     }
 
     /// Whether an example of class `label` is kept.
@@ -74,6 +74,8 @@ impl Dataset {
     pub fn with_train(&self, indices: &[usize]) -> Dataset {
         Dataset {
             kind: self.kind,
+            name: self.name.clone(),
+            class_names: self.class_names.clone(),
             train: self.train.select(indices),
             test: self.test.clone(),
         }

@@ -8,29 +8,31 @@ use std::collections::HashMap;
 use safetensors::Dtype;
 
 use super::weights::{open, read_tensor};
-use crate::data::Dataset;
+use crate::data::{Dataset, MAX_CLASSES, MIN_CLASSES};
 use crate::{err, Result};
 
 const LOGITS_FORMAT: &str = "distill-lab-logits/1";
-const CLASSES: usize = 10;
 
 /// A teacher's logits for every training and test example.
 #[derive(Debug, Clone)]
 pub struct TeacherLogits {
-    /// `[n_train, 10]` row-major.
+    /// `[n_train, classes]` row-major.
     pub train: Vec<f32>,
-    /// `[n_test, 10]` row-major.
+    /// `[n_test, classes]` row-major.
     pub test: Vec<f32>,
+    /// Number of classes: the width of every row (the files store it as the tensors' shape).
+    pub classes: usize,
     /// Metadata (dataset, teacher architecture, …).
     pub meta: HashMap<String, String>,
 }
 
 impl TeacherLogits {
-    /// Rows of `train` for the examples `indices`, `[batch, 10]` row-major.
+    /// Rows of `train` for the examples `indices`, `[batch, classes]` row-major.
     pub fn train_rows(&self, indices: &[usize]) -> Vec<f32> {
-        let mut out = Vec::with_capacity(indices.len() * CLASSES);
+        let k = self.classes;
+        let mut out = Vec::with_capacity(indices.len() * k);
         for &i in indices {
-            out.extend_from_slice(&self.train[i * CLASSES..(i + 1) * CLASSES]);
+            out.extend_from_slice(&self.train[i * k..(i + 1) * k]);
         }
         out
     }
@@ -41,26 +43,37 @@ impl TeacherLogits {
         TeacherLogits {
             train: self.train_rows(indices),
             test: self.test.clone(),
+            classes: self.classes,
             meta: self.meta.clone(),
         }
     }
 
-    /// Checks the logits cover `data` exactly (same number of train and test examples).
+    /// Checks the logits cover `data` exactly (same classes, same number of train and test
+    /// examples, same dataset name when the metadata names one).
     pub fn check_matches(&self, data: &Dataset) -> Result<()> {
-        let (tr, te) = (self.train.len() / CLASSES, self.test.len() / CLASSES);
+        if self.classes != data.classes() {
+            return Err(err!(
+                "teacher logits have {} classes but the {} dataset has {}",
+                self.classes,
+                data.name,
+                data.classes()
+            ));
+        }
+        let k = self.classes.max(1);
+        let (tr, te) = (self.train.len() / k, self.test.len() / k);
         if tr != data.train.len() || te != data.test.len() {
             return Err(err!(
                 "teacher logits cover {tr} train / {te} test examples but the {} dataset has {} / {}",
-                data.kind.name(),
+                data.name,
                 data.train.len(),
                 data.test.len()
             ));
         }
         if let Some(d) = self.meta.get("dataset") {
-            if d != data.kind.name() {
+            if *d != data.name {
                 return Err(err!(
                     "teacher logits are for dataset '{d}', not '{}'",
-                    data.kind.name()
+                    data.name
                 ));
             }
         }
@@ -71,7 +84,7 @@ impl TeacherLogits {
     pub fn test_accuracy(&self, labels: &[u8]) -> (f64, usize) {
         let errors = self
             .test
-            .chunks_exact(CLASSES)
+            .chunks_exact(self.classes.max(1))
             .zip(labels)
             .filter(|(row, &y)| argmax(row) != y as usize)
             .count();
@@ -99,9 +112,11 @@ fn f16_bytes(v: &[f32]) -> Vec<u8> {
 fn view<'a>(
     name: &str,
     data: &[f32],
+    classes: usize,
     bytes: &'a [u8],
 ) -> Result<(String, safetensors::tensor::TensorView<'a>)> {
-    safetensors::tensor::TensorView::new(Dtype::F16, vec![data.len() / CLASSES, CLASSES], bytes)
+    let k = classes.max(1);
+    safetensors::tensor::TensorView::new(Dtype::F16, vec![data.len() / k, k], bytes)
         .map(|v| (name.to_string(), v))
         .map_err(|e| err!("serialising logits: {e}"))
 }
@@ -111,32 +126,40 @@ pub fn save_logits(logits: &TeacherLogits) -> Result<Vec<u8>> {
     let train = f16_bytes(&logits.train);
     let test = f16_bytes(&logits.test);
     let views = vec![
-        view("train", &logits.train, &train)?,
-        view("test", &logits.test, &test)?,
+        view("train", &logits.train, logits.classes, &train)?,
+        view("test", &logits.test, logits.classes, &test)?,
     ];
     let mut meta = logits.meta.clone();
     meta.insert("format".into(), LOGITS_FORMAT.into());
     safetensors::serialize(views, Some(meta)).map_err(|e| err!("serialising logits: {e}"))
 }
 
-/// Parses a logits file, checking its format, dtype, shapes and values.
+/// Parses a logits file, checking its format, dtype, shapes and values. The class count is the
+/// tensors' second dimension ([`MIN_CLASSES`]..=[`MAX_CLASSES`], the same in both).
 pub fn load_logits(file: &str, bytes: &[u8]) -> Result<TeacherLogits> {
     let (st, meta) = open(file, bytes, LOGITS_FORMAT)?;
-    let rows = |key: &str| -> Result<usize> {
+    let shape = |key: &str| -> Result<(usize, usize)> {
         let t = st
             .tensor(key)
             .map_err(|_| err!("{file}: tensor '{key}' is missing"))?;
         match t.shape() {
-            [n, c] if *c == CLASSES && *n > 0 => Ok(*n),
+            [n, c] if (MIN_CLASSES..=MAX_CLASSES).contains(c) && *n > 0 => Ok((*n, *c)),
             s => Err(err!(
-                "{file}: tensor '{key}' has shape {s:?}, expected [examples, {CLASSES}]"
+                "{file}: tensor '{key}' has shape {s:?}, expected [examples, classes] with \
+                 {MIN_CLASSES} to {MAX_CLASSES} classes"
             )),
         }
     };
-    let (ntr, nte) = (rows("train")?, rows("test")?);
+    let ((ntr, k), (nte, k_test)) = (shape("train")?, shape("test")?);
+    if k != k_test {
+        return Err(err!(
+            "{file}: {k} classes in 'train' but {k_test} in 'test'"
+        ));
+    }
     Ok(TeacherLogits {
-        train: read_tensor(file, &st, "train", Dtype::F16, &[ntr, CLASSES])?,
-        test: read_tensor(file, &st, "test", Dtype::F16, &[nte, CLASSES])?,
+        train: read_tensor(file, &st, "train", Dtype::F16, &[ntr, k])?,
+        test: read_tensor(file, &st, "test", Dtype::F16, &[nte, k])?,
+        classes: k,
         meta,
     })
 }

@@ -9,10 +9,10 @@ mod spec;
 mod weights;
 
 pub use logits::{argmax, load_logits, save_logits, TeacherLogits};
-pub use net::{read_f32, Features, Net, WeightMasks};
+pub use net::{host_classes, read_f32, Features, Net, WeightMasks};
 pub use prune::{apply_masks, prune_neurons, sparsity, weight_masks, HostWeights};
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::{ModelSpec, MAX_PARAMS};
 pub use weights::{
-    file_format, file_spec, load_weights, save_weights, MAX_FILE_BYTES, WEIGHTS_FORMAT,
+    file_format, file_spec, load_weights, save_weights, CLASSES_KEY, MAX_FILE_BYTES, WEIGHTS_FORMAT,
 };

@@ -7,6 +7,7 @@ use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 
 use super::ModelSpec;
+use crate::data::{MAX_CLASSES, MIN_CLASSES};
 use crate::distill::{fake_quant_act, fake_quant_conv, fake_quant_dense};
 use crate::rng::Rng;
 use crate::{err, Result};
@@ -27,11 +28,12 @@ pub struct Features {
     pub maps: Vec<Tensor<4>>,
     /// Each hidden dense layer's output after ReLU (before dropout), `[batch, width]`.
     pub hidden: Vec<Tensor<2>>,
-    /// `[batch, 10]`.
+    /// `[batch, classes]`.
     pub logits: Tensor<2>,
 }
 
-/// A classifier 784 → 10: optional conv blocks, then dense layers with ReLU.
+/// A classifier 784 → classes: optional conv blocks, then dense layers with ReLU. The class
+/// count is the width of the last layer ([`Net::classes`]).
 ///
 /// Weights are initialised from our own seeded [`Rng`] (PyTorch's default uniform
 /// `U(−1/√fan_in, 1/√fan_in)` for weights and biases), so a seed gives the same initial weights
@@ -45,16 +47,16 @@ pub struct Net {
 }
 
 impl Net {
-    /// A freshly initialised network of architecture `spec` on `device`.
-    pub fn init(spec: &ModelSpec, seed: u64, device: &Device) -> Self {
-        Self::from_host(spec, Self::init_host(spec, seed), device)
+    /// A freshly initialised network of architecture `spec` for `classes` classes on `device`.
+    pub fn init(spec: &ModelSpec, classes: usize, seed: u64, device: &Device) -> Self {
+        Self::from_host(spec, Self::init_host(spec, classes, seed), device)
             .expect("shapes come from the spec")
     }
 
     /// The initial weights [`Net::init`] uploads, as host `(weight, bias)` pairs.
-    pub fn init_host(spec: &ModelSpec, seed: u64) -> Vec<(Vec<f32>, Vec<f32>)> {
+    pub fn init_host(spec: &ModelSpec, classes: usize, seed: u64) -> Vec<(Vec<f32>, Vec<f32>)> {
         let mut rng = Rng::stream(seed, "init");
-        spec.layer_shapes()
+        spec.layer_shapes(classes)
             .into_iter()
             .map(|(shape, bias)| {
                 let fan_in: usize = if shape.len() == 4 {
@@ -72,13 +74,15 @@ impl Net {
     }
 
     /// A network built from host weights, one `(weight, bias)` pair per layer of
-    /// [`ModelSpec::layer_shapes`] (dense weights in burn's `[in, out]` layout).
+    /// [`ModelSpec::layer_shapes`] (dense weights in burn's `[in, out]` layout); the class count
+    /// is the last bias's length ([`host_classes`]).
     pub fn from_host(
         spec: &ModelSpec,
         layers: Vec<(Vec<f32>, Vec<f32>)>,
         device: &Device,
     ) -> Result<Self> {
-        let shapes = spec.layer_shapes();
+        let classes = host_classes(&layers)?;
+        let shapes = spec.layer_shapes(classes);
         if layers.len() != shapes.len() {
             return Err(err!(
                 "{spec} has {} layers, got weights for {}",
@@ -121,6 +125,17 @@ impl Net {
         Ok(net)
     }
 
+    /// The number of classes: the width of the last layer.
+    pub fn classes(&self) -> usize {
+        let [k] = self
+            .fc_b
+            .last()
+            .expect("a net has an output layer")
+            .val()
+            .dims();
+        k
+    }
+
     /// Logits for a batch of images.
     ///
     /// `dropout` is the drop probability after each hidden dense layer (0 = none; use it only
@@ -128,7 +143,7 @@ impl Net {
     ///
     /// # Shapes
     /// - `x`: `[batch, 784]`, grey levels in `[0, 1]`
-    /// - returns `[batch, 10]`
+    /// - returns `[batch, classes]`
     pub fn forward(&self, x: Tensor<2>, dropout: f64) -> Tensor<2> {
         self.forward_features(x, dropout).logits
     }
@@ -284,6 +299,18 @@ impl Net {
             out.push((read_f32(w).await?, read_f32(b).await?));
         }
         Ok(out)
+    }
+}
+
+/// The class count of host weights (one `(weight, bias)` pair per layer): the last bias's
+/// length, which must be in [`MIN_CLASSES`]..=[`MAX_CLASSES`].
+pub fn host_classes(layers: &[(Vec<f32>, Vec<f32>)]) -> Result<usize> {
+    match layers.last().map(|(_, b)| b.len()) {
+        Some(k) if (MIN_CLASSES..=MAX_CLASSES).contains(&k) => Ok(k),
+        Some(k) => Err(err!(
+            "the output layer has {k} units: expected {MIN_CLASSES} to {MAX_CLASSES} classes"
+        )),
+        None => Err(err!("no layers")),
     }
 }
 

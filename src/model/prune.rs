@@ -67,7 +67,7 @@ pub fn prune_neurons(
             "keep = {keep} is out of range: expected a share in (0, 1]"
         ));
     }
-    let shapes = spec.layer_shapes();
+    let shapes = spec.layer_shapes(super::net::host_classes(host)?);
     let first_dense = shapes.iter().position(|(s, _)| s.len() == 2).unwrap_or(0);
     let mut out = host.clone();
     let mut widths = Vec::new();

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::data::{MAX_CLASSES, PIXELS};
 use crate::{err, Result};
 
 /// The widest layer we accept; keeps a typo from allocating gigabytes.
@@ -11,10 +12,14 @@ pub const MAX_WIDTH: usize = 8192;
 /// gradient and Adam's two moments). Widths alone allow ~537 M, which aborted on allocation.
 pub const MAX_PARAMS: usize = 64 << 20;
 
-/// An architecture: what [`Net::init`](super::Net::init) builds.
+/// An architecture: what [`Net::init`](super::Net::init) builds for a number of classes.
+///
+/// The spec names the hidden layers only; the output layer's width is the dataset's class
+/// count, given wherever shapes are needed ([`ModelSpec::layer_shapes`]) and read back from a
+/// network's last layer ([`super::Net::classes`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ModelSpec {
-    /// A multilayer perceptron 784 → hidden… → 10 with ReLU.
+    /// A multilayer perceptron 784 → hidden… → classes with ReLU.
     Mlp {
         /// Hidden widths, input to output; empty = a linear classifier.
         hidden: Vec<usize>,
@@ -29,7 +34,9 @@ pub enum ModelSpec {
 }
 
 impl ModelSpec {
-    /// Parses `mlp:W1,W2,…` (or `mlp:` for no hidden layer) or `cnn:C1,C2,H`.
+    /// Parses `mlp:W1,W2,…` (or `mlp:` for no hidden layer) or `cnn:C1,C2,H`, refusing one over
+    /// [`MAX_PARAMS`] at the largest class count ([`MAX_CLASSES`]), so that a spec that parses
+    /// fits every dataset.
     pub fn parse(text: &str) -> Result<Self> {
         let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
         let widths: Vec<usize> = rest
@@ -63,13 +70,14 @@ impl ModelSpec {
                 ))
             }
         };
-        spec.check_size(MAX_PARAMS)?;
+        spec.check_size(MAX_PARAMS, MAX_CLASSES)?;
         Ok(spec)
     }
 
-    /// Refuses an architecture of more than `max` parameters, with a message naming both.
-    pub fn check_size(&self, max: usize) -> Result<()> {
-        match self.num_params() {
+    /// Refuses an architecture of more than `max` parameters for `classes` classes, with a
+    /// message naming both.
+    pub fn check_size(&self, max: usize, classes: usize) -> Result<()> {
+        match self.num_params(classes) {
             n if n <= max => Ok(()),
             n => Err(err!(
                 "'{self}' has {n} parameters, more than the limit of {max}"
@@ -77,17 +85,18 @@ impl ModelSpec {
         }
     }
 
-    /// Number of trainable parameters.
-    pub fn num_params(&self) -> usize {
-        self.layer_shapes()
+    /// Number of trainable parameters for `classes` classes.
+    pub fn num_params(&self, classes: usize) -> usize {
+        self.layer_shapes(classes)
             .iter()
             .map(|(w, b)| w.iter().product::<usize>() + b)
             .sum()
     }
 
-    /// `(weight shape, bias length)` of every layer, in order: conv weights
-    /// `[out, in, 3, 3]`, then dense weights `[in, out]` (burn's layout).
-    pub fn layer_shapes(&self) -> Vec<(Vec<usize>, usize)> {
+    /// `(weight shape, bias length)` of every layer for `classes` classes, in order: conv
+    /// weights `[out, in, 3, 3]`, then dense weights `[in, out]` (burn's layout); the last is
+    /// `[hidden, classes]`.
+    pub fn layer_shapes(&self, classes: usize) -> Vec<(Vec<usize>, usize)> {
         let mut shapes = Vec::new();
         let dense = |widths: &[usize], shapes: &mut Vec<(Vec<usize>, usize)>| {
             for w in widths.windows(2) {
@@ -96,29 +105,31 @@ impl ModelSpec {
         };
         match self {
             Self::Mlp { hidden } => {
-                let widths: Vec<usize> = std::iter::once(784)
+                let widths: Vec<usize> = std::iter::once(PIXELS)
                     .chain(hidden.iter().copied())
-                    .chain(std::iter::once(10))
+                    .chain(std::iter::once(classes))
                     .collect();
                 dense(&widths, &mut shapes);
             }
             Self::Cnn { channels, hidden } => {
                 shapes.push((vec![channels[0], 1, 3, 3], channels[0]));
                 shapes.push((vec![channels[1], channels[0], 3, 3], channels[1]));
-                dense(&[channels[1] * 7 * 7, *hidden, 10], &mut shapes);
+                dense(&[channels[1] * 7 * 7, *hidden, classes], &mut shapes);
             }
         }
         shapes
     }
 
-    /// A one-line description of the layers, for model cards.
-    pub fn describe(&self) -> String {
+    /// A one-line description of the layers for `classes` classes, for model cards.
+    pub fn describe(&self, classes: usize) -> String {
         match self {
-            Self::Mlp { hidden } if hidden.is_empty() => "linear classifier 784 → 10".into(),
+            Self::Mlp { hidden } if hidden.is_empty() => {
+                format!("linear classifier {PIXELS} → {classes}")
+            }
             Self::Mlp { .. } => format!("multilayer perceptron {self} with ReLU"),
             Self::Cnn { channels, hidden } => format!(
                 "conv3x3({}) → ReLU → maxpool2 → conv3x3({}) → ReLU → maxpool2 → dense({hidden}) \
-                 → ReLU → dropout → dense(10)",
+                 → ReLU → dropout → dense({classes})",
                 channels[0], channels[1]
             ),
         }
@@ -148,19 +159,20 @@ mod tests {
         let m = ModelSpec::parse("mlp:800,800").unwrap();
         assert_eq!(m.to_string(), "mlp:800,800");
         assert_eq!(
-            m.num_params(),
+            m.num_params(10),
             784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10
         );
-        assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(), 7850);
+        assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(10), 7850);
+        assert_eq!(ModelSpec::parse("mlp:").unwrap().num_params(2), 1570);
         let c = ModelSpec::parse("cnn:32,64,256").unwrap();
         assert_eq!(c.to_string(), "cnn:32,64,256");
         assert_eq!(
-            c.describe(),
+            c.describe(10),
             "conv3x3(32) → ReLU → maxpool2 → conv3x3(64) → ReLU → maxpool2 → dense(256) → ReLU \
              → dropout → dense(10)"
         );
         assert_eq!(
-            c.num_params(),
+            c.num_params(10),
             32 * 9 + 32 + 64 * 32 * 9 + 64 + 3136 * 256 + 256 + 2570
         );
         for bad in [

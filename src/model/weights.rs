@@ -1,15 +1,21 @@
 //! Weight files: safetensors that PyTorch can load (`safetensors.torch.load_file`).
 //!
 //! Tensors `layers.{i}.weight` / `layers.{i}.bias` in PyTorch's layouts (conv `[out, in, kh,
-//! kw]`, dense `[out, in]`), with the architecture in the metadata (`spec`).
+//! kw]`, dense `[out, in]`), with the architecture in the metadata (`spec`) and the number of
+//! classes (`classes`). Files written before the class count was stored (all of them 10-class)
+//! have no `classes`: it is then the length of the last layer's bias, which every file holds.
 
 use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors};
 
 use super::{ModelSpec, Net};
+use crate::data::{MAX_CLASSES, MIN_CLASSES};
 use crate::{err, Result};
 use burn::tensor::Device;
+
+/// The metadata key of a weight file's number of classes.
+pub const CLASSES_KEY: &str = "classes";
 
 /// The `format` metadata value of our weight files.
 pub const WEIGHTS_FORMAT: &str = "distill-lab-weights/1";
@@ -39,8 +45,9 @@ pub async fn save_weights(
     extra: &[(&str, String)],
 ) -> Result<Vec<u8>> {
     let host = net.to_host().await?;
+    let classes = net.classes();
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    for (i, ((w, b), (shape, _))) in host.iter().zip(spec.layer_shapes()).enumerate() {
+    for (i, ((w, b), (shape, _))) in host.iter().zip(spec.layer_shapes(classes)).enumerate() {
         let (shape, w) = if shape.len() == 2 {
             (vec![shape[1], shape[0]], transpose(w, shape[0], shape[1]))
         } else {
@@ -59,6 +66,7 @@ pub async fn save_weights(
     let mut meta: HashMap<String, String> = HashMap::new();
     meta.insert("format".into(), WEIGHTS_FORMAT.into());
     meta.insert("spec".into(), spec.to_string());
+    meta.insert(CLASSES_KEY.into(), classes.to_string());
     for (k, v) in extra {
         meta.insert((*k).into(), v.clone());
     }
@@ -121,6 +129,40 @@ pub fn file_spec(bytes: &[u8]) -> Option<ModelSpec> {
     ModelSpec::parse(meta.metadata().as_ref()?.get("spec")?).ok()
 }
 
+/// The class count of a weight file (float or integer) of architecture `spec`: its `classes`
+/// metadata, else the length of its last layer's bias (files from before the metadata existed).
+pub(crate) fn stored_classes(
+    file: &str,
+    st: &SafeTensors,
+    meta: &HashMap<String, String>,
+    spec: &ModelSpec,
+) -> Result<usize> {
+    let range = MIN_CLASSES..=MAX_CLASSES;
+    let k = match meta.get(CLASSES_KEY) {
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| err!("{file}: '{CLASSES_KEY}' metadata '{text}' is not an integer"))?,
+        None => {
+            let key = format!("layers.{}.bias", spec.layer_shapes(2).len() - 1);
+            match st.tensor(&key).map(|t| t.shape().to_vec()) {
+                Ok(shape) if shape.len() == 1 => shape[0],
+                Ok(shape) => {
+                    return Err(err!(
+                        "{file}: tensor '{key}' has shape {shape:?}, expected [classes]"
+                    ))
+                }
+                Err(_) => return Err(err!("{file}: tensor '{key}' is missing")),
+            }
+        }
+    };
+    match range.contains(&k) {
+        true => Ok(k),
+        false => Err(err!(
+            "{file}: {k} classes, expected {MIN_CLASSES} to {MAX_CLASSES}"
+        )),
+    }
+}
+
 /// Parses safetensors bytes and their metadata, checking the `format` tag.
 pub(crate) fn open<'a>(
     file: &str,
@@ -157,8 +199,10 @@ pub fn load_weights(
             return Err(err!("{file}: holds a {spec}, expected a {want}"));
         }
     }
+    let classes = stored_classes(file, &st, &meta, &spec)?;
+    let shapes = spec.layer_shapes(classes);
     let mut layers = Vec::new();
-    for (i, (shape, bias)) in spec.layer_shapes().into_iter().enumerate() {
+    for (i, (shape, bias)) in shapes.iter().cloned().enumerate() {
         let w = if shape.len() == 2 {
             let t = read_tensor(
                 file,
@@ -174,7 +218,7 @@ pub fn load_weights(
         let b = read_tensor(file, &st, &format!("layers.{i}.bias"), Dtype::F32, &[bias])?;
         layers.push((w, b));
     }
-    let expected = 2 * spec.layer_shapes().len();
+    let expected = 2 * shapes.len();
     if st.len() != expected {
         return Err(err!(
             "{file}: {} tensors, expected {expected} for a {spec}",

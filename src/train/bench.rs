@@ -14,7 +14,7 @@ use std::sync::Arc;
 use burn::tensor::Device;
 
 use super::{Run, TrainConfig};
-use crate::data::{Dataset, DatasetKind, Split, PIXELS};
+use crate::data::{Dataset, DatasetKind, Split, BUNDLED_CLASSES, PIXELS};
 use crate::model::TeacherLogits;
 use crate::rng::Rng;
 use crate::Result;
@@ -73,17 +73,25 @@ pub fn bench_run(workload: &Workload, device: &Device, seed: u64) -> Result<Run>
     let mut rng = Rng::stream(seed, "bench");
     let split = |rng: &mut Rng| Split {
         images: (0..n * PIXELS).map(|_| rng.below(256) as u8).collect(),
-        labels: (0..n).map(|_| rng.below(10) as u8).collect(),
+        labels: (0..n).map(|_| rng.below(BUNDLED_CLASSES) as u8).collect(),
     };
+    let kind = DatasetKind::Mnist;
     let data = Dataset {
-        kind: DatasetKind::Mnist,
+        kind,
+        name: kind.name().to_string(),
+        class_names: kind.class_names().iter().map(|s| s.to_string()).collect(),
         train: split(&mut rng),
         test: split(&mut rng),
     };
-    let logits = |rng: &mut Rng| (0..n * 10).map(|_| 3.0 * rng.normal()).collect();
+    let logits = |rng: &mut Rng| {
+        (0..n * BUNDLED_CLASSES)
+            .map(|_| 3.0 * rng.normal())
+            .collect()
+    };
     let teacher = TeacherLogits {
         train: logits(&mut rng),
         test: logits(&mut rng),
+        classes: BUNDLED_CLASSES,
         meta: HashMap::new(),
     };
     let config = TrainConfig {

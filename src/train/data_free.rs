@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::student::NOISE_DIM;
 use super::Student;
+use crate::data::PIXELS;
 use crate::model::{read_f32, Features, ModelSpec, Net};
 use crate::rng::Rng;
 use crate::{err, Result};
@@ -56,16 +57,16 @@ pub fn feature_rows(f: &Features) -> Vec<Tensor<2>> {
 impl FeatureStats {
     /// Measures `net`'s statistics on `images` (`n · 784` grey levels), in batches.
     pub async fn measure(net: &Net, images: &[u8], device: &Device) -> Result<Self> {
-        let n = images.len() / 784;
+        let n = images.len() / PIXELS;
         if n == 0 {
             return Err(err!("no images to measure feature statistics on"));
         }
         let mut sums: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
         let mut rows_seen = Vec::new();
-        for chunk in images.chunks(784 * 1000) {
-            let b = chunk.len() / 784;
+        for chunk in images.chunks(PIXELS * 1000) {
+            let b = chunk.len() / PIXELS;
             let x: Vec<f32> = chunk.iter().map(|&p| f32::from(p) / 255.0).collect();
-            let x = Tensor::<2>::from_data(TensorData::new(x, [b, 784]), device);
+            let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), device);
             let f = net.forward_features(x, 0.0);
             for (l, rows) in feature_rows(&f).into_iter().enumerate() {
                 let [r, c] = rows.dims();
@@ -143,26 +144,28 @@ impl FeatureStats {
     }
 }
 
-/// The generator's input for `b` images: standard normal noise, then a one-hot class, the
-/// classes in turn (`i % 10`), `[b, NOISE_DIM + 10]`.
-pub fn noise(b: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
-    let mut z = Vec::with_capacity(b * (NOISE_DIM + 10));
+/// The generator's input for `b` images: standard normal noise, then a one-hot class of
+/// `classes`, the classes in turn (`i % classes`), `[b, NOISE_DIM + classes]`.
+pub fn noise(b: usize, classes: usize, rng: &mut Rng, device: &Device) -> Tensor<2> {
+    let mut z = Vec::with_capacity(b * (NOISE_DIM + classes));
     for i in 0..b {
         z.extend((0..NOISE_DIM).map(|_| rng.normal()));
-        z.extend((0..10).map(|k| if k == i % 10 { 1.0 } else { 0.0 }));
+        z.extend((0..classes).map(|k| if k == i % classes { 1.0 } else { 0.0 }));
     }
-    Tensor::from_data(TensorData::new(z, [b, NOISE_DIM + 10]), device)
+    Tensor::from_data(TensorData::new(z, [b, NOISE_DIM + classes]), device)
 }
 
 /// Images from the generator for a fixed noise (seed-independent, so the grid shows one set of
-/// inputs changing as the generator learns): [`GRID_PER_CLASS`] rows of the ten classes,
-/// `GRID_PER_CLASS · 10 · 784` grey levels in `[0, 1]`.
+/// inputs changing as the generator learns): [`GRID_PER_CLASS`] rows of the classes,
+/// `GRID_PER_CLASS · classes · 784` grey levels in `[0, 1]`.
 pub async fn generated_grid(student: &Student, device: &Device) -> Result<Option<Vec<f32>>> {
     let Some(generator) = student.generator() else {
         return Ok(None);
     };
+    let classes = generator.classes();
     let z = noise(
-        GRID_PER_CLASS * 10,
+        GRID_PER_CLASS * classes,
+        classes,
         &mut Rng::stream(0, "generator grid"),
         device,
     );

@@ -4,7 +4,8 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::data::PIXELS;
+use crate::analysis::row_width;
+use crate::data::{BUNDLED_CLASSES, PIXELS};
 use crate::model::{argmax, read_f32, Net};
 use crate::{err, Result};
 
@@ -32,9 +33,15 @@ pub struct Evaluation {
     pub tau: Option<f64>,
 }
 
-/// Hinton's soft term `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))`, averaged over the rows of
-/// `student` and `teacher` (both `[n, 10]` row-major), in f64.
+/// [`soft_term_rows`] for the bundled datasets' rows of [`BUNDLED_CLASSES`] (ten) classes.
 pub fn soft_term(student: &[f32], teacher: &[f32], tau: f64) -> f64 {
+    soft_term_rows(student, teacher, BUNDLED_CLASSES, tau)
+}
+
+/// Hinton's soft term `τ²·KL(softmax(t/τ) ‖ softmax(s/τ))`, averaged over the rows of
+/// `student` and `teacher` (both `[n, classes]` row-major), in f64.
+pub fn soft_term_rows(student: &[f32], teacher: &[f32], classes: usize, tau: f64) -> f64 {
+    let classes = classes.max(1);
     let log_softmax = |row: &[f32]| -> Vec<f64> {
         let z: Vec<f64> = row.iter().map(|&v| v as f64 / tau).collect();
         let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
@@ -43,7 +50,10 @@ pub fn soft_term(student: &[f32], teacher: &[f32], tau: f64) -> f64 {
     };
     let mut total = 0.0;
     let mut n = 0usize;
-    for (s, t) in student.chunks_exact(10).zip(teacher.chunks_exact(10)) {
+    for (s, t) in student
+        .chunks_exact(classes)
+        .zip(teacher.chunks_exact(classes))
+    {
         let (ls, lt) = (log_softmax(s), log_softmax(t));
         total += lt
             .iter()
@@ -55,12 +65,15 @@ pub fn soft_term(student: &[f32], teacher: &[f32], tau: f64) -> f64 {
     tau * tau * total / n.max(1) as f64
 }
 
-/// Accuracy, error count and mean cross-entropy of `logits` (`[n, 10]` row-major) against
-/// `labels`.
+/// Accuracy, error count and mean cross-entropy of `logits` (`[n, classes]` row-major, one row
+/// per label: the class count is the row width) against `labels`.
 pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation {
     let mut errors = 0;
     let mut loss = 0.0f64;
-    for (row, &y) in logits.chunks_exact(10).zip(labels) {
+    for (row, &y) in logits
+        .chunks_exact(row_width(logits, labels.len()))
+        .zip(labels)
+    {
         if argmax(row) != y as usize {
             errors += 1;
         }
@@ -88,7 +101,7 @@ pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation
 /// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.
 ///
 /// # Shapes
-/// returns `[n, 10]` row-major
+/// returns `[n, classes]` row-major
 pub async fn predict(model: &Net, images: &[u8], device: &Device) -> Result<Vec<f32>> {
     predict_with(model, images, device, None).await
 }

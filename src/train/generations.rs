@@ -290,9 +290,14 @@ async fn as_teacher(run: &Run, data: &Dataset) -> Result<TeacherLogits> {
     let train = run.predict_images(&data.train.images).await?;
     let test = run.predict_images(&data.test.images).await?;
     let mut meta = HashMap::new();
-    meta.insert("dataset".to_string(), data.kind.name().to_string());
+    meta.insert("dataset".to_string(), data.name.clone());
     meta.insert("teacher".to_string(), run.spec().to_string());
-    Ok(TeacherLogits { train, test, meta })
+    Ok(TeacherLogits {
+        train,
+        test,
+        classes: data.classes(),
+        meta,
+    })
 }
 
 /// Trains `generations` born-again generations (≥ 1) of `config.student`; calls `each` after

@@ -37,23 +37,25 @@ pub struct SelfCheck {
 pub async fn self_check(device: &Device) -> Result<SelfCheck> {
     let spec = ModelSpec::parse(SPEC)?;
     let device = device.clone().autodiff();
-    let net = Net::from_host(&spec, Net::init_host(&spec, SEED), &device)?;
+    // A fixed step of the bundled datasets' ten classes: the numbers the page checks against.
+    const K: usize = crate::data::BUNDLED_CLASSES;
+    let net = Net::from_host(&spec, Net::init_host(&spec, K, SEED), &device)?;
     let mut rng = Rng::stream(SEED, "self-check");
     let x: Vec<f32> = (0..BATCH * crate::data::PIXELS)
         .map(|_| rng.next_f32())
         .collect();
-    let t: Vec<f32> = (0..BATCH * 10).map(|_| 4.0 * rng.normal()).collect();
-    let mut y = vec![0.0f32; BATCH * 10];
+    let t: Vec<f32> = (0..BATCH * K).map(|_| 4.0 * rng.normal()).collect();
+    let mut y = vec![0.0f32; BATCH * K];
     for row in 0..BATCH {
-        y[row * 10 + rng.below(10)] = 1.0;
+        y[row * K + rng.below(K)] = 1.0;
     }
     let tensor = |v: &[f32], cols: usize| {
         Tensor::<2>::from_data(TensorData::new(v.to_vec(), [BATCH, cols]), &device)
     };
     let (x, t, y) = (
         tensor(&x, crate::data::PIXELS),
-        tensor(&t, 10),
-        tensor(&y, 10),
+        tensor(&t, K),
+        tensor(&y, K),
     );
     let loss = hinton_loss(net.forward(x.clone(), 0.0), t.clone(), y.clone(), 0.5, 4.0);
     let grads = GradientsParams::from_grads(loss.backward(), &net);
@@ -64,7 +66,7 @@ pub async fn self_check(device: &Device) -> Result<SelfCheck> {
         vec![
             loss.detach(),
             after.detach(),
-            logits.detach().reshape([BATCH * 10]),
+            logits.detach().reshape([BATCH * K]),
         ],
         0,
     ))

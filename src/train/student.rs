@@ -6,6 +6,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::data::PIXELS;
 use crate::distill::discriminate;
 use crate::model::Net;
 use crate::rng::Rng;
@@ -52,7 +53,7 @@ fn conv3x3(
     )
 }
 
-/// The discriminator `10 → 64 → 1` ([`discriminate`]).
+/// The discriminator `classes → 64 → 1` ([`discriminate`]).
 #[derive(Module, Debug)]
 pub struct Discriminator {
     w1: Param<Tensor<2>>,
@@ -88,7 +89,7 @@ fn batch_norm(x: Tensor<4>) -> Tensor<4> {
     (x - mean) / (var + 1e-5).sqrt()
 }
 
-/// The data-free generator, after DAFL's: noise and class `[batch, 110]` → dense → 64 maps of
+/// The data-free generator, after DAFL's: noise and class `[batch, 100 + classes]` → dense → 64 maps of
 /// 7×7 → batch norm → ×2 nearest upsampling → 3×3 conv to 32 maps → batch norm → leaky ReLU → ×2
 /// → 3×3 conv to 1 map → sigmoid: images `[batch, 784]` in `(0, 1)`.
 #[derive(Module, Debug)]
@@ -102,6 +103,11 @@ pub struct Generator {
 }
 
 impl Generator {
+    /// The number of classes its input's one-hot part covers.
+    pub fn classes(&self) -> usize {
+        self.w1.val().dims()[0] - NOISE_DIM
+    }
+
     /// Images for noise `z`.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         use burn::tensor::activation::leaky_relu;
@@ -121,7 +127,7 @@ impl Generator {
         let h = conv2d(h, self.c1.val(), Some(self.cb1.val()), opts());
         let h = up(leaky_relu(batch_norm(h), 0.2));
         let h = conv2d(h, self.c2.val(), Some(self.cb2.val()), opts());
-        sigmoid(h.reshape([n, 784]))
+        sigmoid(h.reshape([n, PIXELS]))
     }
 }
 
@@ -175,10 +181,11 @@ impl Student {
         self.adapter(0)
     }
 
-    /// Adds the adversarial discriminator, initialised from `seed`.
-    pub fn with_discriminator(mut self, seed: u64, device: &Device) -> Self {
+    /// Adds the adversarial discriminator of outputs over `classes` classes, initialised from
+    /// `seed`.
+    pub fn with_discriminator(mut self, classes: usize, seed: u64, device: &Device) -> Self {
         let mut rng = Rng::stream(seed, "discriminator");
-        let (w1, b1) = dense(&mut rng, (10, DISCRIMINATOR_WIDTH), device);
+        let (w1, b1) = dense(&mut rng, (classes, DISCRIMINATOR_WIDTH), device);
         let (w2, b2) = dense(&mut rng, (DISCRIMINATOR_WIDTH, 1), device);
         self.discriminator = vec![Discriminator { w1, b1, w2, b2 }];
         self
@@ -189,11 +196,11 @@ impl Student {
         self.discriminator.first()
     }
 
-    /// Adds the data-free generator, initialised from `seed`.
-    pub fn with_generator(mut self, seed: u64, device: &Device) -> Self {
+    /// Adds the data-free generator of images of `classes` classes, initialised from `seed`.
+    pub fn with_generator(mut self, classes: usize, seed: u64, device: &Device) -> Self {
         let mut rng = Rng::stream(seed, "generator");
         let [c0, c1] = GEN_CHANNELS;
-        let (w1, b1) = dense(&mut rng, (NOISE_DIM + 10, c0 * 49), device);
+        let (w1, b1) = dense(&mut rng, (NOISE_DIM + classes, c0 * 49), device);
         let (c1w, cb1) = conv3x3(&mut rng, (c0, c1), device);
         let (c2w, cb2) = conv3x3(&mut rng, (c1, 1), device);
         self.generator = vec![Generator {

@@ -109,13 +109,15 @@ impl Lab {
         let (data, teacher) = self.loaded()?;
         let teacher_spec = file_spec(&self.teacher_bytes)
             .ok_or_else(|| JsError::new("the teacher's weight file names no architecture"))?;
-        let teacher_params = teacher_spec.num_params() as f64;
+        let teacher_params = teacher_spec.num_params(data.classes()) as f64;
         let (teacher_acc, _) = teacher.test_accuracy(&data.test.labels);
         let points = chain
             .generations()
             .iter()
             .map(|g| {
-                let params = ModelSpec::parse(&g.student).map_err(js_err)?.num_params() as f64;
+                let params = ModelSpec::parse(&g.student)
+                    .map_err(js_err)?
+                    .num_params(data.classes()) as f64;
                 Ok((params / teacher_params, g.test_accuracy / teacher_acc))
             })
             .collect::<Result<Vec<_>, JsError>>()?;

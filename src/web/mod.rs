@@ -143,7 +143,7 @@ impl Lab {
                 .map_err(js_err)?;
         let info = serde_json::json!({
             "name": kind.name(), "train": data.train.len(), "test": data.test.len(),
-            "classNames": kind.class_names(),
+            "classNames": data.class_names, "classes": data.classes(),
         });
         self.data = Some(Arc::new(data));
         self.teacher = None;
@@ -186,9 +186,10 @@ impl Lab {
     pub fn load_teacher_model(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
         let (spec, net, _) =
             load_weights("teacher weights", bytes, None, &self.views_device()).map_err(js_err)?;
+        let params = spec.num_params(net.classes());
         self.teacher_net = Some(net);
         self.teacher_bytes = bytes.to_vec();
-        to_js(&serde_json::json!({"spec": spec.to_string(), "params": spec.num_params()}))
+        to_js(&serde_json::json!({"spec": spec.to_string(), "params": params}))
     }
 
     /// Starts a new run with the page's settings; throws naming an invalid field.
@@ -205,7 +206,7 @@ impl Lab {
         self.clear_runs();
         // A transfer set without some classes: the first HELD_OUT_FROM training images filtered;
         // the rest stay held out for the bias correction (views.rs, biasCorrection).
-        self.missing = transfer.missing();
+        self.missing = transfer.missing(data.classes());
         let kept = (transfer != ClassFilter::All)
             .then(|| transfer_indices(&data.train, 0..HELD_OUT_FROM, &transfer));
         if let Some(idx) = &kept {
@@ -286,7 +287,7 @@ impl Lab {
     }
 
     /// Data-free distillation's generated images for a fixed noise: a Float32Array of
-    /// `GRID_PER_CLASS · 10 · 784` grey levels (rows of the ten classes), or null for the other
+    /// `GRID_PER_CLASS · classes · 784` grey levels (rows of the classes), or null for the other
     /// methods.
     #[wasm_bindgen(js_name = generatedImages)]
     pub async fn generated_images(&self, which: &str) -> Result<JsValue, JsError> {

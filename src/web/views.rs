@@ -69,7 +69,8 @@ impl Lab {
             )));
         }
         let image = data.test.images[index * PIXELS..(index + 1) * PIXELS].to_vec();
-        let logits = teacher.test[index * 10..(index + 1) * 10].to_vec();
+        let k = teacher.classes;
+        let logits = teacher.test[index * k..(index + 1) * k].to_vec();
         self.inspect(image, Some(data.test.labels[index]), logits)
             .await
     }
@@ -115,10 +116,10 @@ impl Lab {
                 (net, source, Some(step), run.spec().to_string())
             }
             None => {
-                let spec = view_student(&hidden).map_err(js_err)?;
+                let spec = view_student(&hidden, data.classes()).map_err(js_err)?;
                 let source = format!("a fresh {spec} student");
                 (
-                    Net::init(&spec, seed, &device),
+                    Net::init(&spec, data.classes(), seed, &device),
                     source,
                     None,
                     spec.to_string(),
@@ -131,7 +132,10 @@ impl Lab {
             TensorData::new(data.train.inputs(&idx), [b, PIXELS]),
             &device,
         );
-        let t = Tensor::<2>::from_data(TensorData::new(teacher.train_rows(&idx), [b, 10]), &device);
+        let t = Tensor::<2>::from_data(
+            TensorData::new(teacher.train_rows(&idx), [b, teacher.classes]),
+            &device,
+        );
         let taus = log_spaced(0.5, 20.0, n.clamp(2, 64));
         let points = soft_gradient_norms(&model, x, t, &taus)
             .await
@@ -154,7 +158,7 @@ impl Lab {
         let report = compare(&logits, &teacher.test, &data.test.labels);
         to_js(&json!({
             "which": which, "step": run.step(), "spec": run.spec().to_string(),
-            "params": run.spec().num_params(), "report": report,
+            "params": run.spec().num_params(run.classes()), "report": report,
             "initFingerprint": run.init_fingerprint().hex(),
             "batchFingerprint": run.batch_fingerprint().hex(),
         }))
@@ -181,7 +185,7 @@ impl Lab {
             .predict_images(&data.test.images)
             .await
             .map_err(js_err)?;
-        let fixed = add_bias(&test, &self.missing, choice.bias);
+        let fixed = add_bias(&test, data.classes(), &self.missing, choice.bias);
         let side = |logits: &[f32]| {
             let labels = &data.test.labels;
             json!({
@@ -211,7 +215,7 @@ impl Lab {
         let run = self.run(which)?;
         let (data, _) = self.loaded()?;
         let extra = [
-            ("dataset", data.kind.name().to_string()),
+            ("dataset", data.name.clone()),
             ("role", format!("{which} student")),
             ("step", run.step().to_string()),
             (

@@ -9,7 +9,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::{check_bits, Layer, QuantNet};
 use crate::distill::weight_levels;
-use crate::model::weights::{open, read_tensor};
+use crate::model::weights::{open, read_tensor, stored_classes, CLASSES_KEY};
 use crate::model::ModelSpec;
 use crate::{err, Result};
 
@@ -56,6 +56,7 @@ impl QuantNet {
         meta.insert("format".into(), INT8_FORMAT.into());
         meta.insert("spec".into(), self.spec.to_string());
         meta.insert("bits".into(), self.bits.to_string());
+        meta.insert(CLASSES_KEY.into(), self.classes().to_string());
         for (k, v) in extra {
             meta.insert((*k).into(), v.clone());
         }
@@ -73,8 +74,9 @@ impl QuantNet {
             .map_err(|_| err!("{file}: 'bits' metadata is not an integer"))?;
         check_bits(bits).map_err(|e| e.context(file))?;
         let levels = weight_levels(bits) as i8;
+        let classes = stored_classes(file, &st, &meta, &spec)?;
         let mut layers = Vec::new();
-        for (i, (shape, n)) in spec.layer_shapes().into_iter().enumerate() {
+        for (i, (shape, n)) in spec.layer_shapes(classes).into_iter().enumerate() {
             let shape = match shape.len() {
                 2 => vec![shape[1], shape[0]],
                 _ => shape,

@@ -154,7 +154,7 @@ impl QuantNet {
         calibration: &[u8],
     ) -> Result<Self> {
         check_bits(bits)?;
-        let shapes = spec.layer_shapes();
+        let shapes = spec.layer_shapes(super::net::host_classes(host)?);
         if host.len() != shapes.len() || calibration.is_empty() {
             return Err(err!(
                 "quantize: {} layers of weights for a {spec} and {} calibration images",
@@ -222,7 +222,12 @@ impl QuantNet {
         self.bits
     }
 
-    /// Logits for `images` (`n · 784` grey levels), `[n, 10]` row-major.
+    /// The number of classes: the last layer's outputs.
+    pub fn classes(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.outputs())
+    }
+
+    /// Logits for `images` (`n · 784` grey levels), `[n, classes]` row-major.
     pub fn logits(&self, images: &[u8]) -> Vec<f32> {
         self.logits_with(images, false)
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::data_free::noise;
 use super::loss::step_loss;
 use super::Student;
-use super::{evaluate_logits, predict_with, soft_term, Evaluation, TrainConfig};
+use super::{evaluate_logits, predict_with, soft_term_rows, Evaluation, TrainConfig};
 use crate::data::{jitter, Batcher, Dataset, PIXELS};
 use crate::method::{Step, StepLoss};
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
@@ -101,7 +101,8 @@ impl Run {
             ));
         }
         let device = device.clone().autodiff();
-        let host = Net::init_host(&spec, config.seed);
+        spec.check_size(crate::model::MAX_PARAMS, data.classes())?;
+        let host = Net::init_host(&spec, data.classes(), config.seed);
         let mut init = Fingerprint::default();
         for (w, b) in &host {
             init.add_f32s(w);
@@ -129,12 +130,13 @@ impl Run {
         let batcher = Batcher::new(n, config.batch_size, config.seed);
         let total_steps = config.epochs * batcher.batches_per_epoch();
         let needs = config.method.needs();
+        let classes = data.classes();
         let mut student = Student::new(model);
         if needs.discriminator && !teachers.is_empty() {
-            student = student.with_discriminator(config.seed, &device);
+            student = student.with_discriminator(classes, config.seed, &device);
         }
         if needs.generator && !teachers.is_empty() {
-            student = student.with_generator(config.seed, &device);
+            student = student.with_generator(classes, config.seed, &device);
         }
         Self {
             aug_rng: Rng::stream(config.seed, "augment"),
@@ -194,8 +196,13 @@ impl Run {
     }
 
     /// The name of the dataset it trains on.
-    pub fn dataset_name(&self) -> &'static str {
-        self.data.kind.name()
+    pub fn dataset_name(&self) -> &str {
+        &self.data.name
+    }
+
+    /// The number of classes: the dataset's, the width of the model's output.
+    pub fn classes(&self) -> usize {
+        self.data.classes()
     }
 
     /// The device the run trains on (with autodiff).
@@ -207,7 +214,7 @@ impl Run {
     /// [`crate::model::weight_masks`]) are 0, now and after every step: fine-tuning a pruned
     /// student.
     pub fn set_masks(&mut self, masks: Vec<Vec<f32>>) -> Result<()> {
-        let shapes = self.spec.layer_shapes();
+        let shapes = self.spec.layer_shapes(self.classes());
         let fits = masks.len() == shapes.len()
             && masks
                 .iter()
@@ -246,16 +253,17 @@ impl Run {
             self.config.tau_at(step, total),
         );
         let generated = needs.generator && self.has_teacher();
+        let k = self.data.classes();
         let (x, y, teacher_rows) = if generated {
             // Noise only: this branch reads no training image, label or stored teacher output.
-            let z = noise(b, &mut self.aug_rng, &self.device);
-            (z, Tensor::zeros([b, 10], &self.device), Vec::new())
+            let z = noise(b, k, &mut self.aug_rng, &self.device);
+            (z, Tensor::zeros([b, k], &self.device), Vec::new())
         } else {
             let mut x = self.data.train.inputs(indices);
             jitter(&mut x, self.config.jitter, &mut self.aug_rng);
             let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
             let y = Tensor::<2>::from_data(
-                TensorData::new(self.data.train.one_hot(indices), [b, 10]),
+                TensorData::new(self.data.train.one_hot(indices, k), [b, k]),
                 &self.device,
             );
             // Only the multi-teacher methods read more than the first teacher.
@@ -395,7 +403,7 @@ impl Run {
         self.config.fake_quant_bits().filter(|_| self.has_teacher())
     }
 
-    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, 10]`
+    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, classes]`
     /// (fake-quantized for a quantization-aware run).
     pub async fn predict_images(&self, images: &[u8]) -> Result<Vec<f32>> {
         let bits = self.fake_quant_bits();
@@ -408,7 +416,7 @@ impl Run {
         let mut e = evaluate_logits(self.step, &logits, &self.data.test.labels);
         if let Some(teacher) = self.teachers.first() {
             let tau = self.config.tau_at(self.step, self.total_steps) as f64;
-            e.soft_loss = Some(soft_term(&logits, &teacher.test, tau));
+            e.soft_loss = Some(soft_term_rows(&logits, &teacher.test, teacher.classes, tau));
             e.tau = Some(tau);
             e.alpha = Some(self.config.alpha_at(self.step, self.total_steps) as f64);
         }

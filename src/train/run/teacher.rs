@@ -18,6 +18,14 @@ impl Run {
                 "the teacher network must be set before training starts"
             ));
         }
+        if net.classes() != self.data.classes() {
+            return Err(err!(
+                "the teacher network has {} classes but the {} dataset has {}",
+                net.classes(),
+                self.data.name,
+                self.data.classes()
+            ));
+        }
         let method = self.config.method;
         method.check_specs(&self.spec, &spec)?;
         let (student, pairs) = method.get().attach(Attach {
