@@ -77,7 +77,7 @@ pub(super) fn plan(m: MissingArgs) -> Result<Planned> {
         let idx = transfer_indices(&data.train, 0..range, &filter);
         Transfer {
             name,
-            missing: filter.missing(),
+            missing: filter.missing(data.classes()),
             examples: idx.len(),
             data: Arc::new(data.with_train(&idx)),
             teacher: Arc::new(teacher.with_train(&idx)),
@@ -121,7 +121,7 @@ impl Plan for Missing {
             &t.missing,
             &grid(),
         );
-        let fixed = add_bias(&test, &t.missing, choice.bias);
+        let fixed = add_bias(&test, data.classes(), &t.missing, choice.bias);
         let labels = &data.test.labels;
         let before = evaluate_logits(0, &test, labels).test_errors;
         let after = evaluate_logits(0, &fixed, labels).test_errors;

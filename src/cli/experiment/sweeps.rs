@@ -38,7 +38,8 @@ pub(super) fn capacity_plan(c: CapacityArgs) -> Result<Planned> {
             .get("teacher")
             .ok_or_else(|| err!("the teacher's logits do not name its architecture"))?,
     )?;
-    let teacher_params = teacher_spec.num_params() as f64;
+    let classes = s.data.classes();
+    let teacher_params = teacher_spec.num_params(classes) as f64;
     let (teacher_acc, _) = teacher.test_accuracy(&s.data.test.labels);
     let about = format!(
         "students mlp:W · teacher {teacher_spec} ({teacher_params} parameters, {:.2} %)",
@@ -46,6 +47,7 @@ pub(super) fn capacity_plan(c: CapacityArgs) -> Result<Planned> {
     );
     let capacity = Capacity {
         widths,
+        classes,
         teacher,
         teacher_params,
         teacher_acc,
@@ -55,6 +57,7 @@ pub(super) fn capacity_plan(c: CapacityArgs) -> Result<Planned> {
 
 struct Capacity {
     widths: Vec<usize>,
+    classes: usize,
     teacher: Arc<TeacherLogits>,
     teacher_params: f64,
     teacher_acc: f64,
@@ -84,7 +87,7 @@ impl Plan for Capacity {
         let mut points = Vec::new();
         for (&w, outcomes) in self.widths.iter().zip(done) {
             let student = format!("mlp:{w}");
-            let params = ModelSpec::parse(&student)?.num_params() as f64;
+            let params = ModelSpec::parse(&student)?.num_params(self.classes) as f64;
             let accs = column(outcomes, "testAccuracy")?;
             let ratio = params / teacher_params;
             for acc in &accs {
