@@ -22,7 +22,7 @@
 //! `teacher_logits`: `[batch, 10]`, `teacher_features`: `[batch, d]`; returns `[1]`.
 
 use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor};
 
 /// The paper's weight of the activation loss.
 pub const DAFL_ACTIVATION_WEIGHT: f32 = 0.1;
@@ -40,9 +40,15 @@ pub fn dafl_generator_loss(
     let [_, d] = teacher_features.dims();
     let log_p = log_softmax(teacher_logits.clone(), 1);
     let mean_p = softmax(teacher_logits.clone(), 1).mean_dim(0);
-    // The teacher's own top class as the target, a constant.
-    let top = teacher_logits.detach().argmax(1).reshape([n]);
-    let target = top.one_hot::<2>(k).float();
+    // The teacher's own top class as the target, a constant. Built on the device by comparing
+    // with 0..k (burn's `one_hot` reads its input back synchronously, which WebGPU in a browser
+    // cannot do).
+    let device = teacher_logits.device();
+    let top = teacher_logits.detach().argmax(1).expand([n, k]);
+    let classes = Tensor::<1, Int>::arange(0..k as i64, &device)
+        .reshape([1, k])
+        .expand([n, k]);
+    let target = top.equal(classes).float();
     let one_hot = (log_p * target).sum().neg() / n as f32;
     let activation = teacher_features.abs().sum().neg() / (n * d) as f32;
     let entropy = (mean_p.clone() * mean_p.clamp_min(1e-12).log()).sum();
