@@ -8,17 +8,19 @@
 //! Adding a method is one new file and one line in [`REGISTRY`] (plus its tests and its text in
 //! the page's catalogs).
 
+mod method_ref;
 mod params;
 mod step;
 
 use burn::tensor::Device;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::model::ModelSpec;
 use crate::train::{Student, TrainConfig};
 use crate::{err, Result};
 
+pub use method_ref::MethodRef;
 pub use params::{Param, ParamKind, Params};
 pub use step::{Step, StepLoss};
 
@@ -296,119 +298,12 @@ pub fn catalogue() -> Value {
     json!({ "methods": methods })
 }
 
-/// A registered method, as a config holds it: compared, printed and serialised by its key.
-#[derive(Clone, Copy)]
-pub struct MethodRef(&'static Entry);
-
-impl MethodRef {
-    /// The registered method named `key`.
-    pub fn parse(key: &str) -> Result<Self> {
-        find(key)
-    }
-
-    /// Its key.
-    pub fn key(self) -> &'static str {
-        self.0.info.key
-    }
-
-    /// Its declaration.
-    pub fn info(self) -> &'static Info {
-        self.0.info
-    }
-
-    /// What it needs.
-    pub fn needs(self) -> Needs {
-        self.0.info.needs
-    }
-
-    /// The method itself.
-    pub fn get(self) -> &'static dyn Distiller {
-        self.0.method
-    }
-
-    /// Checks that a student and a teacher have what the method needs, naming what is missing.
-    pub fn check_specs(self, student: &ModelSpec, teacher: &ModelSpec) -> Result<()> {
-        let n = self.needs();
-        let key = self.key();
-        if n.hidden && (last_hidden(student).is_none() || last_hidden(teacher).is_none()) {
-            return Err(err!(
-                "method {key} needs a hidden layer in the student ({student}) and the teacher ({teacher})"
-            ));
-        }
-        let cnn = |s: &ModelSpec| matches!(s, ModelSpec::Cnn { .. });
-        if n.cnn && !(cnn(student) && cnn(teacher)) {
-            return Err(err!(
-                "method {key} needs CNN student and teacher (same two pooled resolutions), got {student} and {teacher}"
-            ));
-        }
-        if n.teacher_channels {
-            let channels = |s: &ModelSpec| match s {
-                ModelSpec::Cnn { channels, .. } => Some(*channels),
-                ModelSpec::Mlp { .. } => None,
-            };
-            if channels(student).is_none() || channels(student) != channels(teacher) {
-                return Err(err!(
-                    "method {key} compares the teacher's and the student's conv layers channel by channel: it needs a CNN student with the teacher's conv channels, got {student} for {teacher}"
-                ));
-            }
-        }
-        self.0.method.check(student, teacher)
-    }
-
-    /// The stage of `step` of `total` (an index into [`Info::stages`]).
-    pub fn stage(self, step: usize, total: usize) -> usize {
-        // As `step < share · total` in f32, the way the two-stage recipes always split.
-        let stages = self.info().stages;
-        stages
-            .iter()
-            .position(|s| (step as f32) < s.until * total as f32)
-            .unwrap_or(stages.len().saturating_sub(1))
-    }
-}
-
 /// Width of the last hidden dense layer of `spec` (the layer FitNets, RKD and the relational
 /// methods compare).
 pub fn last_hidden(spec: &ModelSpec) -> Option<usize> {
     match spec {
         ModelSpec::Mlp { hidden } => hidden.last().copied(),
         ModelSpec::Cnn { hidden, .. } => Some(*hidden),
-    }
-}
-
-impl Default for MethodRef {
-    fn default() -> Self {
-        MethodRef(&REGISTRY[0])
-    }
-}
-
-impl PartialEq for MethodRef {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl std::fmt::Debug for MethodRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-impl std::fmt::Display for MethodRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-impl Serialize for MethodRef {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.key())
-    }
-}
-
-impl<'de> Deserialize<'de> for MethodRef {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let key = String::deserialize(d)?;
-        find(&key).map_err(|e| serde::de::Error::custom(e.message()))
     }
 }
 
