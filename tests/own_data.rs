@@ -13,9 +13,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{gz, idx_labels, mnist};
+use common::{cli, gz, idx_labels, mnist};
 use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, SIDE};
 use distill_lab::model::{load_weights, save_weights, ModelSpec, Net, CLASSES_KEY};
@@ -23,18 +22,6 @@ use serde_json::Value;
 
 const TRAIN: usize = 4000;
 const TEST: usize = 1000;
-
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_distill-lab"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A fresh temporary folder, removed when dropped.
 struct TempDir(PathBuf);

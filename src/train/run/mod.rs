@@ -1,19 +1,18 @@
 //! One training run, advanced in chunks of steps so a browser can stay responsive.
 
+mod step;
 mod teacher;
 
 use std::sync::Arc;
 
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use super::data_free::noise;
-use super::loss::step_loss;
 use super::Student;
 use super::{evaluate_logits, predict_with, soft_term_rows, Evaluation, TrainConfig};
-use crate::data::{jitter, Batcher, Dataset, PIXELS};
-use crate::method::{Step, StepLoss};
+use crate::data::{Batcher, Dataset, PIXELS};
+use crate::method::StepLoss;
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
@@ -242,63 +241,6 @@ impl Run {
     /// Whether every step is done.
     pub fn finished(&self) -> bool {
         self.step >= self.total_steps
-    }
-
-    fn loss(&mut self, indices: &[usize]) -> StepLoss {
-        let b = indices.len();
-        let needs = self.config.method.needs();
-        let (step, total) = (self.step, self.total_steps);
-        let (alpha, tau) = (
-            self.config.alpha_at(step, total),
-            self.config.tau_at(step, total),
-        );
-        let generated = needs.generator && self.has_teacher();
-        let k = self.data.classes();
-        let (x, y, teacher_rows) = if generated {
-            // Noise only: this branch reads no training image, label or stored teacher output.
-            let z = noise(b, k, &mut self.aug_rng, &self.device);
-            (z, Tensor::zeros([b, k], &self.device), Vec::new())
-        } else {
-            let mut x = self.data.train.inputs(indices);
-            jitter(&mut x, self.config.jitter, &mut self.aug_rng);
-            let x = Tensor::<2>::from_data(TensorData::new(x, [b, PIXELS]), &self.device);
-            let y = Tensor::<2>::from_data(
-                TensorData::new(self.data.train.one_hot(indices, k), [b, k]),
-                &self.device,
-            );
-            // Only the multi-teacher methods read more than the first teacher.
-            let used = self.teachers.len().min(needs.teachers);
-            let rows = self.teachers[..used]
-                .iter()
-                .map(|t| t.train_rows(indices))
-                .collect();
-            (x, y, rows)
-        };
-        let teachers: Vec<Tensor<2>> = teacher_rows
-            .iter()
-            .map(|rows: &Vec<f32>| {
-                let k = rows.len() / b;
-                Tensor::from_data(TensorData::new(rows.clone(), [b, k]), &self.device)
-            })
-            .collect();
-        let with_teacher = self.has_teacher();
-        let step = Step {
-            config: &self.config,
-            student: &self.model,
-            teacher_net: self.teacher_net.as_ref().map(|(_, net)| net),
-            x,
-            y,
-            teachers,
-            teacher_rows,
-            alpha,
-            tau,
-            step,
-            total,
-            layer_map: &self.layer_map,
-            stats: &self.feature_stats,
-            device: &self.device,
-        };
-        step_loss(step, with_teacher)
     }
 
     /// Trains up to `n` steps and reads their losses back once.
