@@ -56,11 +56,13 @@ export const LESSONS = [
     async act(ctx) {
       ctx.set('vtau', '4');
       const s = await ctx.ask('similarity', { tau: 4, k: 3 });
-      const row = s.matrix.slice(40, 50).map((v, j) => (j === 4 ? -1 : v));
+      // Row EXAMPLE's class (4) of the k×k matrix (k = 10 on MNIST).
+      const k = Math.round(Math.sqrt(s.matrix.length));
+      const row = s.matrix.slice(4 * k, 5 * k).map((v, j) => (j === 4 ? -1 : v));
       const best = argmax(row);
       const second = argmax(row.map((v, j) => (j === best ? -1 : v)));
       ctx.show(['dark']);
-      return { best, second, p: row[best], p2: row[second], self: s.matrix[44] };
+      return { best, second, p: row[best], p2: row[second], self: s.matrix[4 * k + 4] };
     },
     judge(r, guess, ctx) {
       const names = ctx.labels();
@@ -100,7 +102,7 @@ export const LESSONS = [
         text: t('lesson.temperature.reveal', {
           top: pct(Math.max(...r.lo), 4), hLo: num(entropyBits(r.lo), { digits: 3 }),
           hOne: num(entropyBits(r.one), { digits: 3 }), hHi: num(entropyBits(r.hi), { digits: 2 }),
-          max: num(Math.log2(10), { digits: 2 }), min: pct(Math.min(...r.hi), 1),
+          max: num(Math.log2(r.hi.length), { digits: 2 }), min: pct(Math.min(...r.hi), 1),
         }),
         source: t('lesson.temperature.source'),
       };

@@ -1,11 +1,24 @@
-// Grouped bars of class probabilities (teacher, distilled, hard-label student), linear or log scale.
+// Grouped bars of class probabilities (teacher, distilled, hard-label student), linear or log scale, one group per
+// class (2 to 62). Narrow groups pack their bars tighter and label every step-th class; the tooltip names the class
+// under the pointer in full, with its probabilities.
 
-import { fit, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
+import { fit, labelStep, widthOf, INK, MUTED, GRID, SERIES } from './canvas.js';
 import { t, num, pct } from '../i18n.js';
 
 const FLOOR = 1e-6;
 /** A series' name in the legend (teacher, distilled, baseline). */
 const seriesName = (name) => t(`bars.series.${name}`);
+/** canvas → its chart's geometry, for tests (`barsLayout`). */
+const layouts = new WeakMap();
+
+/**
+ * What a bars canvas shows: {n, left, group, step, labels} (labels: as drawn, '' where thinned out), or null.
+ * @param {HTMLCanvasElement} canvas
+ */
+export function barsLayout(canvas) {
+  const l = layouts.get(canvas);
+  return l ? { ...l, labels: l.labels.slice() } : null;
+}
 
 /** @param {HTMLElement} box */
 export function createBars(box) {
@@ -30,6 +43,7 @@ export function createBars(box) {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
     if (!state) {
+      layouts.delete(canvas);
       ctx.fillStyle = MUTED;
       ctx.fillText(t('bars.empty'), 12, 24);
       return;
@@ -39,7 +53,16 @@ export function createBars(box) {
     const n = state.labels.length;
     const group = (width - left - 8) / n;
     const names = Object.keys(state.series).filter((k) => state.series[k]);
-    const bw = Math.max(2, (group - 6) / names.length);
+    // 3 px either side of a group and bars of 2 px or more while that fits; else a tenth of the group either side.
+    const roomy = group >= 6 + 2 * names.length;
+    const pad = roomy ? 3 : group / 10;
+    const bw = (group - 2 * pad) / names.length;
+    const texts = state.labels.map((label) => (group < 46 && label.length > 3 ? label.slice(0, 3) : label.slice(0, 10)));
+    const step = labelStep(texts.map((l) => ctx.measureText(l).width), group);
+    // Every step-th label, and the true class's in place of its neighbours'.
+    const near = (c) => state.truth != null && c !== state.truth && Math.abs(c - state.truth) < step;
+    const drawn = texts.map((l, c) => (c === state.truth || (c % step === 0 && !near(c)) ? l : ''));
+    layouts.set(canvas, { n, left, group, step, labels: drawn });
     // Axis ticks.
     ctx.strokeStyle = GRID;
     ctx.fillStyle = MUTED;
@@ -55,22 +78,21 @@ export function createBars(box) {
       ctx.fillText(state.scale === 'log' ? `1e${Math.round(Math.log10(v))}` : num(v, { digits: 2 }), left - 4, yy);
     }
     for (let c = 0; c < n; c++) {
-      const x0 = left + c * group + 3;
+      const x0 = left + c * group + pad;
       if (c === state.truth) {
         ctx.fillStyle = '#eef3fa';
-        ctx.fillRect(x0 - 3, top, group, h);
+        ctx.fillRect(x0 - pad, top, group, h);
       }
       names.forEach((name, k) => {
         const p = state.series[name][c];
         const yy = y(p, h, top);
         ctx.fillStyle = SERIES[name];
-        ctx.fillRect(x0 + k * bw, yy, bw - 1, top + h - yy);
+        ctx.fillRect(x0 + k * bw, yy, roomy ? bw - 1 : Math.max(0.5, bw * 0.75), top + h - yy);
       });
       ctx.fillStyle = c === state.truth ? INK : MUTED;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'top';
-      const label = state.labels[c];
-      ctx.fillText(group < 46 && label.length > 3 ? label.slice(0, 3) : label.slice(0, 10), x0 + group / 2 - 3, top + h + 4);
+      if (drawn[c]) ctx.fillText(drawn[c], x0 + group / 2 - pad, top + h + 4);
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
     }
@@ -85,6 +107,20 @@ export function createBars(box) {
       lx += ctx.measureText(seriesName(name)).width + 30;
     }
   }
+
+  /** The tooltip: the class under the pointer, its full name and each series' probability. */
+  canvas.addEventListener('pointermove', (e) => {
+    const l = layouts.get(canvas);
+    if (!state || !l) return;
+    const c = Math.floor((e.clientX - canvas.getBoundingClientRect().left - l.left) / l.group);
+    if (c < 0 || c >= l.n) {
+      canvas.title = '';
+      return;
+    }
+    const values = Object.keys(state.series).filter((k) => state.series[k])
+      .map((name) => t('bars.item', { label: seriesName(name), p: pct(state.series[name][c], 2) }));
+    canvas.title = t('classViews.barTitle', { label: state.labels[c], values: values.join(t('bars.joiner')) });
+  });
 
   new ResizeObserver(() => draw()).observe(box);
 

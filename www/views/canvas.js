@@ -1,4 +1,5 @@
-// Shared canvas helpers: HiDPI sizing, theme colours, the colour-blind-safe viridis scale, digit thumbnails.
+// Shared canvas helpers: HiDPI sizing, theme colours, the colour-blind-safe viridis scale, labels cut to fit,
+// digit thumbnails.
 
 import { t } from '../i18n.js';
 
@@ -34,6 +35,36 @@ export function fit(canvas, width, height) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.font = FONT;
   return ctx;
+}
+
+/**
+ * `text` as drawn in at most `maxWidth` CSS pixels with the context's font: whole when it fits, else cut and ended
+ * with "…" (a class name on an axis; the view shows the full name in its tooltip).
+ */
+export function fitText(ctx, text, maxWidth) {
+  const s = String(text);
+  if (ctx.measureText(s).width <= maxWidth) return s;
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ctx.measureText(`${s.slice(0, mid)}…`).width <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${s.slice(0, lo)}…`;
+}
+
+/**
+ * Which axis labels to draw when they sit `pitch` pixels apart: the smallest step (at least `min`) such that labels 0,
+ * step, 2·step, … of these `widths` keep `gap` pixels between neighbours. 1 while every label fits.
+ */
+export function labelStep(widths, pitch, min = 1, gap = 2) {
+  for (let step = Math.max(1, min); step < widths.length; step++) {
+    let fits = true;
+    for (let i = 0; i + step < widths.length && fits; i += step) fits = (widths[i] + widths[i + step]) / 2 + gap <= step * pitch;
+    if (fits) return step;
+  }
+  return Math.max(1, widths.length);
 }
 
 /** Available CSS width of a box (at least `min`). */

@@ -1,5 +1,6 @@
-// The dark-knowledge matrix: the teacher's mean soft label per true class at the explorer's τ, the most alike
-// pairs, and, for a hovered or focused cell, the images of class i the teacher finds most like class j.
+// The dark-knowledge matrix: the teacher's mean soft label per true class at the explorer's τ (k×k for the dataset's
+// k classes), the most alike pairs, and, for a hovered or focused cell, the images of class i the teacher finds most
+// like class j.
 
 import { t } from '../i18n.js';
 
@@ -17,6 +18,8 @@ export function createDark({ state, ask, onError }) {
   let timer = null;
   let wanted = null; // the τ of the latest request, shown or in flight
   const imageCache = new Map();
+  /** The classes of the matrix on screen: its side. */
+  const side = () => Math.round(Math.sqrt(sim.matrix.length));
 
   const heatmap = createHeatmap($('dark-matrix'), {
     rowTitle: t('dark.rowTitle'), colTitle: t('dark.colTitle'), format: (v) => v.toFixed(3),
@@ -27,8 +30,10 @@ export function createDark({ state, ask, onError }) {
   // The matrix at full precision, as the CLI prints it (`distill-lab analyze similarity --json`).
   $('dark-csv').addEventListener('click', () => {
     if (!sim) return;
-    const rows = [['true_class', ...labels]];
-    for (let i = 0; i < 10; i++) rows.push([labels[i], ...sim.matrix.slice(i * 10, i * 10 + 10)]);
+    const k = side();
+    const name = (i) => labels[i] ?? String(i);
+    const rows = [['true_class', ...Array.from({ length: k }, (_, j) => name(j))]];
+    for (let i = 0; i < k; i++) rows.push([name(i), ...sim.matrix.slice(i * k, i * k + k)]);
     downloadCSV(rows, `distill-lab-dark-knowledge-tau${sim.tau}.csv`);
   });
 
@@ -41,7 +46,7 @@ export function createDark({ state, ask, onError }) {
     }
     const { row, col, value } = cell;
     $('dark-cell').textContent = t('dark.cellText', { row: labels[row], col: labels[col], p: (value * 100).toFixed(2), tau: sim.tau.toFixed(2) });
-    const ids = sim.examples[row * 10 + col] || [];
+    const ids = sim.examples[row * side() + col] || [];
     const key = ids.join(',');
     try {
       if (!imageCache.has(key)) imageCache.set(key, await ask('images', { indices: ids }));

@@ -1,7 +1,7 @@
 // The temperature explorer: a gallery of test images and a drawing pad; the teacher's (and the students')
 // softened distribution at τ as bars, and the entropy-vs-τ curve with the current τ marked.
 
-import { t } from '../i18n.js';
+import { t, num } from '../i18n.js';
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { createBars } from './bars.js';
@@ -21,10 +21,12 @@ export function createExplorer({ state, ask, onError }) {
   let labels = [];
   let current = null; // {kind: 'test'|'draw', index?, label, image, teacher, students}
   let seq = 0; // drops answers to superseded requests
+  /** The most bits a distribution over the classes can have: log2 of their number (the answer's, else the names'). */
+  const maxBits = () => Math.log2(Math.max(2, current?.teacher?.length || labels.length));
 
   const entropyPlot = new uPlot({
     width: widthOf($('entropy-plot')), height: 180,
-    scales: { x: { time: false, distr: 3, range: () => [0.5, 20] }, y: { range: () => [0, Math.log2(10) + 0.1] } },
+    scales: { x: { time: false, distr: 3, range: () => [0.5, 20] }, y: { range: () => [0, maxBits() + 0.1] } },
     axes: [{ label: 'τ' }, { label: t('explorer.bits'), size: 50 }],
     series: [{ label: 'τ' },
       { label: t('explorer.teacher'), stroke: SERIES.teacher, width: 2, points: { show: false } },
@@ -32,6 +34,7 @@ export function createExplorer({ state, ask, onError }) {
       { label: t('explorer.currentTau'), stroke: '#1d2330', width: 0, points: { show: true, size: 9, fill: '#1d2330' } }],
   }, [[], [], [], []], $('entropy-plot'));
   new ResizeObserver(() => entropyPlot.setSize({ width: widthOf($('entropy-plot')), height: 180 })).observe($('entropy-plot'));
+  const entropyCaption = $('entropy-plot').parentElement.querySelector('.chart-caption');
 
   function render() {
     const tau = state.get('vtau');
@@ -127,6 +130,7 @@ export function createExplorer({ state, ask, onError }) {
     async onReady(classNames) {
       labels = classNames;
       current = null;
+      if (entropyCaption) entropyCaption.textContent = t('classViews.captionEntropy', { max: num(maxBits(), { digits: 2 }) });
       pad.clear();
       try {
         await buildGallery();
@@ -147,5 +151,7 @@ export function createExplorer({ state, ask, onError }) {
       else inspectTest(current.index);
     },
     canvases: () => ({ bars: bars.canvas, entropy: entropyPlot.ctx.canvas }),
+    /** The entropy plot's y range in bits (for tests). */
+    entropyRange: () => [entropyPlot.scales.y.min, entropyPlot.scales.y.max],
   };
 }

@@ -1,8 +1,8 @@
 // The race's final table (teacher, distilled student, hard-label twin), the integer students after
 // quantization-aware KD, the fingerprints that show both students started alike, the confusion matrices, and the
-// exports (JSON, CSV, safetensors).
+// exports (JSON, CSV, safetensors). The confusion matrices are k×k for the dataset's k classes (heatmap.js).
 
-import { t } from '../i18n.js';
+import { t, num } from '../i18n.js';
 
 import { createHeatmap } from './heatmap.js';
 import { tableRow } from './table.js';
@@ -38,6 +38,9 @@ export function createRace({ ask, onError, describe }) {
   }
 
   function renderTable() {
+    // The caption counts the test images (every image is one count of the teacher's confusion matrix).
+    const total = (result.teacher?.confusion || []).reduce((a, b) => a + b, 0);
+    if (total > 0) $('race-table').querySelector('caption').textContent = t('classViews.raceOn', { n: num(total) });
     const body = $('race-table').querySelector('tbody');
     body.replaceChildren(...rows().slice(1).map((r) => {
       const cells = [t(`race.rows.${r[0]}`), pct(r[1]), String(r[2]), pct(r[3]), r[4].toFixed(4), r[5].toFixed(4),

@@ -19,12 +19,22 @@ function setText(id, text) {
   $(id).textContent = text;
 }
 
+/** The size of the test set a result was measured on, from its accuracy and errors (null when it has no errors). */
+function testCount({ testAccuracy, testErrors }) {
+  const n = testErrors / (1 - testAccuracy);
+  return testErrors > 0 && Number.isFinite(n) ? Math.round(n) : null;
+}
+
 export function createResults() {
   return {
     /** @param {{testAccuracy: number, testErrors: number, wallSeconds: number, stepsPerSec: number}} r */
     showFinal(r) {
       setText('final-accuracy', formatAccuracy(r.testAccuracy));
       setText('final-errors', String(r.testErrors));
+      // "of N" beside the errors: the dataset's test set, not MNIST's 10,000.
+      const total = testCount(r);
+      const of = $('final-errors').nextElementSibling;
+      if (of && total !== null) of.textContent = t('classViews.ofTotal', { total: num(total) });
       setText('final-wall', formatSeconds(r.wallSeconds));
       setText('final-rate', Number.isFinite(r.stepsPerSec) ? r.stepsPerSec.toFixed(1) : '–');
     },
@@ -33,10 +43,14 @@ export function createResults() {
       for (const id of ['final-accuracy', 'final-errors', 'final-wall', 'final-rate']) setText(id, '–');
     },
 
-    /** The accuracy the wasm computed from the teacher's test logits. */
-    showTeacherMeasured(teacher) {
+    /**
+     * The accuracy the wasm computed from the teacher's test logits; `total`: the test set's size (else it follows
+     * from the accuracy and the errors).
+     */
+    showTeacherMeasured(teacher, total = testCount(teacher)) {
       setText('teacher-accuracy', formatAccuracy(teacher.testAccuracy));
-      setText('teacher-errors', t('results.errorsOf', { errors: teacher.testErrors, total: num(10000) }));
+      setText('teacher-errors', total === null ? String(teacher.testErrors)
+        : t('results.errorsOf', { errors: teacher.testErrors, total: num(total) }));
     },
 
     /**
