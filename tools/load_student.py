@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 
 class Student(torch.nn.Module):
-    """784 → hidden… → 10 with ReLU, parameters named like the file: layers.{i}.weight/bias."""
+    """784 → hidden… → classes with ReLU, parameters named like the file: layers.{i}.weight/bias."""
 
     def __init__(self, widths):
         super().__init__()
@@ -30,13 +30,18 @@ class Student(torch.nn.Module):
 
 def load(path):
     with safe_open(path, "pt") as f:
-        spec = f.metadata()["spec"]
+        meta = f.metadata()
+    spec = meta["spec"]
+    tensors = load_file(path)
+    # The class count: the file's metadata, or (files written before it was stored) the last bias.
+    last = max(int(k.split(".")[1]) for k in tensors if k.endswith(".bias"))
+    classes = int(meta.get("classes", tensors[f"layers.{last}.bias"].numel()))
     kind, _, widths = spec.partition(":")
     if kind != "mlp":
         raise SystemExit(f"{path}: {spec} is not an MLP")
     hidden = [int(w) for w in widths.split(",") if w]
-    net = Student([784, *hidden, 10])
-    net.load_state_dict(load_file(path))
+    net = Student([784, *hidden, classes])
+    net.load_state_dict(tensors)
     return net.eval()
 
 

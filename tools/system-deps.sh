@@ -7,6 +7,7 @@
 #     chromium             the browser tests (Debian's package, /usr/bin/chromium; Playwright cannot download one here)
 #     mesa-vulkan-drivers  lavapipe, the software Vulkan driver the native WebGPU tests run on
 #     python3              the plain static server of the published-build test (tests/e2e/dist.test.mjs)
+#                          and tools/export_teacher.py in tests/export_script.rs (standard library only)
 #
 # Rust (rustup) and Node.js >= 20 with npm must be there already: without them this script says how to get them.
 # Not root: prints the exact command to run and fails.

@@ -12,7 +12,7 @@ use distill_lab::train::predict;
 use distill_lab::{err, Result};
 use serde_json::json;
 
-use super::{data_source, load_teachers, read};
+use super::{data_source, read, teachers_for};
 
 /// Where the data and the teacher come from.
 #[derive(Args)]
@@ -38,7 +38,7 @@ impl Source {
     fn load(&self) -> Result<(Dataset, TeacherLogits)> {
         let data = data_source(&self.dataset, &self.data)?.load(&self.data_dir)?;
         let paths: Vec<PathBuf> = self.teacher.iter().cloned().collect();
-        let logits = load_teachers(&paths, &data.name, 1)?.remove(0);
+        let logits = teachers_for(&paths, &data, 1)?.remove(0);
         logits.check_matches(&data)?;
         Ok((data, Arc::unwrap_or_clone(logits)))
     }

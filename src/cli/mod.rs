@@ -16,8 +16,11 @@ use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{DataSource, Dataset};
 use distill_lab::distill::Ramp;
 use distill_lab::method::MethodRef;
-use distill_lab::model::{load_logits, save_weights, TeacherLogits, MAX_FILE_BYTES};
-use distill_lab::train::{evaluate_logits, Optimizer, Schedule, TrainConfig};
+use distill_lab::model::{
+    file_format, load_logits, load_weights, save_weights, TeacherLogits, MAX_FILE_BYTES,
+    WEIGHTS_FORMAT,
+};
+use distill_lab::train::{evaluate_logits, teacher_logits, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
@@ -34,7 +37,7 @@ enum Command {
     TrainTeacher(TeacherArgs),
     /// Store a teacher's feature statistics (for data-free distillation) in its weight file.
     TeacherStats(TeacherStatsArgs),
-    /// Train a student from a bundled teacher's soft labels (or on hard labels with --hard).
+    /// Train a student from a teacher's soft labels (or on hard labels with --hard).
     Distill(DistillArgs),
     /// Analyses of the teacher, as shown in the page.
     #[command(subcommand)]
@@ -145,8 +148,9 @@ struct DistillArgs {
     /// Temperature τ of the soft targets, in [0.05, 100].
     #[arg(long, default_value_t = 4.0)]
     tau: f32,
-    /// Teacher logits file; repeat it for several teachers (default: www/models/<dataset>-teacher,
-    /// and <dataset>-mlp-teacher too for the multi-teacher methods).
+    /// Teacher logits file, or a teacher's weight file (its logits are then computed first);
+    /// repeat it for several teachers (default: www/models/<dataset>-teacher, and
+    /// <dataset>-mlp-teacher too for the multi-teacher methods).
     #[arg(long)]
     teacher: Vec<PathBuf>,
     /// The teacher's weight file, for the feature-based methods (default: beside the first
@@ -215,29 +219,53 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     distill_lab::data::read_file(path, MAX_FILE_BYTES)
 }
 
-/// The logits of `paths`, or of `count` bundled teachers for `dataset` (1: the CNN teacher; 2:
-/// also the MLP teacher, for the multi-teacher methods).
-fn load_teachers(
-    paths: &[PathBuf],
-    dataset: &str,
-    count: usize,
-) -> Result<Vec<Arc<TeacherLogits>>> {
-    let defaults: Vec<PathBuf> = ["teacher", "mlp-teacher"][..count.clamp(1, 2)]
+/// The logits of `count` bundled teachers for `dataset` (1: the CNN teacher; 2: also the MLP
+/// teacher, for the multi-teacher methods).
+fn bundled_teachers(dataset: &str, count: usize) -> Result<Vec<Arc<TeacherLogits>>> {
+    let paths: Vec<PathBuf> = ["teacher", "mlp-teacher"][..count.clamp(1, 2)]
         .iter()
         .map(|n| PathBuf::from(format!("www/models/{dataset}-{n}.logits.safetensors")))
         .collect();
-    let paths = if paths.is_empty() {
-        &defaults[..]
-    } else {
-        paths
-    };
+    load_teachers(&paths, None)
+}
+
+/// The teachers of `paths`: logits files, or teachers' weight files (yours: from `train-teacher`
+/// or `tools/export_teacher.py`), whose logits on `data` are computed here.
+fn load_teachers(paths: &[PathBuf], data: Option<&Dataset>) -> Result<Vec<Arc<TeacherLogits>>> {
     paths
         .iter()
         .map(|path| {
+            let file = path.display().to_string();
             let bytes = read(path)?;
-            Ok(Arc::new(load_logits(&path.display().to_string(), &bytes)?))
+            if file_format(&bytes).as_deref() != Some(WEIGHTS_FORMAT) {
+                return Ok(Arc::new(load_logits(&file, &bytes)?));
+            }
+            let data =
+                data.ok_or_else(|| err!("{file}: a weight file, where logits are needed"))?;
+            let device = cpu_device();
+            let (spec, net, _) = load_weights(&file, &bytes, None, &device)?;
+            eprintln!(
+                "{file}: computing the teacher's logits on {} + {} images…",
+                data.train.len(),
+                data.test.len()
+            );
+            let logits = block_on(teacher_logits(&net, &spec, data, &device))
+                .map_err(|e| e.context(&file))?;
+            Ok(Arc::new(logits))
         })
         .collect()
+}
+
+/// `--teacher` files, or `count` bundled teachers for `data`.
+fn teachers_for(
+    paths: &[PathBuf],
+    data: &Dataset,
+    count: usize,
+) -> Result<Vec<Arc<TeacherLogits>>> {
+    match paths.is_empty() {
+        true => bundled_teachers(&data.name, count),
+        false => load_teachers(paths, Some(data)),
+    }
 }
 
 impl Common {
@@ -310,10 +338,18 @@ fn distill(a: DistillArgs) -> Result<()> {
     let (data, device, backend) = a.common.load()?;
     let teachers = match a.hard {
         true => Vec::new(),
-        false => load_teachers(&a.teacher, &data.name, config.method.needs().teachers)?,
+        false => teachers_for(&a.teacher, &data, config.method.needs().teachers)?,
     };
     let mut run = distill_lab::train::Run::with_teachers(config, data, teachers, &device)?;
+    // The first --teacher is the teacher's network too when it is a weight file.
+    let first_is_weights = a
+        .teacher
+        .first()
+        .is_some_and(|p| read(p).is_ok_and(|b| file_format(&b).as_deref() == Some(WEIGHTS_FORMAT)));
     let weights = a.teacher_weights.clone().or_else(|| {
+        if first_is_weights {
+            return a.teacher.first().cloned();
+        }
         let first = a.teacher.first()?.to_str()?;
         Some(PathBuf::from(format!(
             "{}.safetensors",

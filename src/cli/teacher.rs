@@ -1,10 +1,8 @@
 //! `train-teacher`: trains a teacher and writes its weights, logits and model card.
 
-use std::collections::HashMap;
-
 use distill_lab::backend::block_on;
-use distill_lab::model::{load_logits, load_weights, save_logits, save_weights, TeacherLogits};
-use distill_lab::train::{predict, FeatureStats, Run, Schedule, TrainConfig, FEATURE_STATS_KEY};
+use distill_lab::model::{load_logits, load_weights, save_logits, save_weights};
+use distill_lab::train::{teacher_logits, FeatureStats, Run, TrainConfig, FEATURE_STATS_KEY};
 use distill_lab::{err, Result};
 use serde_json::json;
 
@@ -15,16 +13,9 @@ use super::{read, run_loop, TeacherArgs, TeacherStatsArgs};
 /// `<dataset>-teacher.json` (the model card).
 pub fn train_teacher(a: TeacherArgs) -> Result<()> {
     let config = a.common.config(TrainConfig {
-        student: a.arch.clone(),
-        alpha: 1.0,
-        epochs: 6,
-        lr: 1e-3,
-        schedule: Schedule::Cosine,
-        batch_size: 128,
-        eval_every: 0,
         dropout: a.dropout,
         jitter: a.jitter,
-        ..TrainConfig::default()
+        ..TrainConfig::teacher(&a.arch, 6)
     })?;
     let (data, device, backend) = a.common.load()?;
     let mut run = Run::new(config.clone(), data.clone(), None, &device)?;
@@ -42,19 +33,9 @@ pub fn train_teacher(a: TeacherArgs) -> Result<()> {
         data.train.len(),
         data.test.len()
     );
-    let train = block_on(predict(model, &data.train.images, &device))?;
-    let test = block_on(predict(model, &data.test.images, &device))?;
+    let logits = block_on(teacher_logits(model, &spec, &data, &device))?;
     let command: Vec<String> = std::env::args().collect();
     let command = format!("distill-lab {}", command[1..].join(" "));
-    let mut meta = HashMap::new();
-    meta.insert("dataset".to_string(), name.to_string());
-    meta.insert("teacher".to_string(), spec.to_string());
-    let logits = TeacherLogits {
-        train,
-        test,
-        classes: data.classes(),
-        meta,
-    };
     let (acc, errors) = logits.test_accuracy(&data.test.labels);
     // What students actually see: the f16 logits file, read back.
     let logits_bytes = save_logits(&logits)?;

@@ -27,7 +27,8 @@ pub enum DatasetKind {
     Mnist,
     /// Fashion-MNIST clothing images.
     Fashion,
-    /// A folder of IDX files given by its path ([`Dataset::load_folder`]).
+    /// A dataset of your own: a folder of IDX files ([`Dataset::load_folder`]) or the files a
+    /// visitor gives the page ([`Dataset::own_from_idx`], [`Dataset::own_from_pixels`]).
     Folder,
 }
 

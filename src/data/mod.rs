@@ -5,6 +5,7 @@ mod batch;
 mod dataset;
 mod folder;
 mod idx;
+mod own;
 mod preprocess;
 mod read;
 mod transfer;
@@ -16,6 +17,7 @@ pub use dataset::{
 };
 pub use folder::{DataSource, CLASS_NAMES_FILE};
 pub use idx::{gunzip_limited, parse_idx_images, parse_idx_labels, IdxImages, MAX_DECOMPRESSED};
+pub use own::{clean_name, parse_class_names};
 pub use preprocess::mnist_like;
 pub use read::{read_file, read_limited};
-pub use transfer::{transfer_indices, ClassFilter, HELD_OUT_FROM};
+pub use transfer::{held_out_from, transfer_indices, ClassFilter};

@@ -54,12 +54,12 @@ fn resample(img: &[f64], w: usize, h: usize, nw: usize, nh: usize) -> Vec<f64> {
 pub fn mnist_like(gray: &[u8], width: usize, height: usize) -> Result<Vec<u8>> {
     if width == 0 || height == 0 || width > 4096 || height > 4096 {
         return Err(err!(
-            "drawing of {width}×{height} pixels: expected 1 to 4096 on each side"
+            "an image of {width}×{height} pixels: expected 1 to 4096 on each side"
         ));
     }
     if gray.len() != width * height {
         return Err(err!(
-            "drawing: {} grey levels for {width}×{height} pixels",
+            "{} grey levels for an image of {width}×{height} pixels",
             gray.len()
         ));
     }

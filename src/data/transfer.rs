@@ -7,9 +7,12 @@ use std::ops::Range;
 use super::{Dataset, Split, PIXELS};
 use crate::{err, Result};
 
-/// Transfer sets come from the training images before this index; the ones from it on are held
+/// Transfer sets come from the training images before this index, for a training split of
+/// `train` images: its first five sixths (50,000 of MNIST's 60,000). The ones from it on are held
 /// out (to choose the bias correction), never trained on.
-pub const HELD_OUT_FROM: usize = 50_000;
+pub fn held_out_from(train: usize) -> usize {
+    train * 5 / 6
+}
 
 /// A filter on the training labels.
 #[derive(Debug, Clone, PartialEq, Eq)]

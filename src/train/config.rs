@@ -84,6 +84,21 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// A teacher's training on hard labels only (α = 1): Adam at 1e-3 with a cosine schedule,
+    /// batches of 128, evaluated at the end. `train-teacher` and the page's in-tab teacher.
+    pub fn teacher(arch: &str, epochs: usize) -> Self {
+        Self {
+            student: arch.into(),
+            alpha: 1.0,
+            epochs,
+            lr: 1e-3,
+            schedule: Schedule::Cosine,
+            batch_size: 128,
+            eval_every: 0,
+            ..Self::default()
+        }
+    }
+
     /// Checks every field, naming the first one out of range.
     pub fn validate(&self) -> Result<ModelSpec> {
         let spec = ModelSpec::parse(&self.student).map_err(|e| e.context("student"))?;

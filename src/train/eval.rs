@@ -5,8 +5,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use crate::analysis::row_width;
-use crate::data::{BUNDLED_CLASSES, PIXELS};
-use crate::model::{argmax, read_f32, Net};
+use std::collections::HashMap;
+
+use crate::data::{Dataset, BUNDLED_CLASSES, PIXELS};
+use crate::model::{argmax, read_f32, ModelSpec, Net, TeacherLogits};
 use crate::{err, Result};
 
 /// Test-set metrics of a model at some step.
@@ -96,6 +98,36 @@ pub fn evaluate_logits(step: usize, logits: &[f32], labels: &[u8]) -> Evaluation
         alpha: None,
         tau: None,
     }
+}
+
+/// A teacher's logits on every training and test image of `data` (its soft labels), with the
+/// dataset's name and the teacher's architecture in the metadata.
+pub async fn teacher_logits(
+    model: &Net,
+    spec: &ModelSpec,
+    data: &Dataset,
+    device: &Device,
+) -> Result<TeacherLogits> {
+    if model.classes() != data.classes() {
+        return Err(err!(
+            "a teacher of {} classes, and the dataset '{}' has {}",
+            model.classes(),
+            data.name,
+            data.classes()
+        ));
+    }
+    let train = predict(model, &data.train.images, device).await?;
+    let test = predict(model, &data.test.images, device).await?;
+    let meta = HashMap::from([
+        ("dataset".to_string(), data.name.clone()),
+        ("teacher".to_string(), spec.to_string()),
+    ]);
+    Ok(TeacherLogits {
+        train,
+        test,
+        classes: data.classes(),
+        meta,
+    })
 }
 
 /// Logits of `model` for every image in `images` (`n * 784` grey levels), in batches of 1000.

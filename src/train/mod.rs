@@ -21,7 +21,9 @@ pub use data_free::{
     feature_channels, feature_rows, noise, ChannelStats, FeatureStats, FEATURE_STATS_KEY,
     FEATURE_STAT_WEIGHT, GRID_PER_CLASS,
 };
-pub use eval::{evaluate_logits, predict, predict_with, soft_term, soft_term_rows, Evaluation};
+pub use eval::{
+    evaluate_logits, predict, predict_with, soft_term, soft_term_rows, teacher_logits, Evaluation,
+};
 pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod golden;
+pub mod own;
 
 use std::io::Write;
 use std::path::Path;

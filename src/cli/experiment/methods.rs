@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::runner::{column, Outcome, Plan, Planned};
 use super::training::train;
 use super::{mean_std, setup, MethodsArgs, Setup};
-use crate::cli::load_teachers;
+use crate::cli::bundled_teachers;
 
 /// One row of the table: a key for `--only`, a label, the config, and its teachers.
 struct Row {
@@ -28,8 +28,8 @@ struct Row {
 const TEACHER: &str = "cnn:32,64,256";
 
 fn rows(a: &MethodsArgs, base: &TrainConfig) -> Result<Vec<Row>> {
-    let one = load_teachers(&[], &a.dataset, 1)?;
-    let two = load_teachers(&[], &a.dataset, 2);
+    let one = bundled_teachers(&a.dataset, 1)?;
+    let two = bundled_teachers(&a.dataset, 2);
     let none = Vec::new();
     let row = |key, label, config: TrainConfig, teachers: &Vec<Arc<TeacherLogits>>| Row {
         key,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::Args;
 use distill_lab::analysis::{add_bias, choose_bias, class_recall};
 use distill_lab::backend::block_on;
-use distill_lab::data::{transfer_indices, ClassFilter, Dataset, HELD_OUT_FROM, PIXELS};
+use distill_lab::data::{held_out_from, transfer_indices, ClassFilter, Dataset, PIXELS};
 use distill_lab::model::TeacherLogits;
 use distill_lab::train::{evaluate_logits, TrainConfig};
 use distill_lab::{err, Result};
@@ -61,13 +61,14 @@ const STUDENTS: [(&str, bool); 2] = [("soft targets", true), ("hard labels", fal
 pub(super) fn plan(m: MissingArgs) -> Result<Planned> {
     let s = setup(&m.common)?;
     let data = &s.data;
-    if data.train.len() <= HELD_OUT_FROM {
+    let held = held_out_from(data.train.len());
+    if data.train.len() <= held {
         return Err(err!("the dataset has no held-out training examples"));
     }
     let teacher = teacher(&m.common)?;
     let range = match m.common.train_limit {
-        0 => HELD_OUT_FROM,
-        n => n.min(HELD_OUT_FROM),
+        0 => held,
+        n => n.min(held),
     };
     let variants = [
         ("no 3s", ClassFilter::Without(vec![3])),
@@ -113,14 +114,10 @@ impl Plan for Missing {
             ..s.seeded(seed)
         };
         let run = train(config, &t.data, distilled.then(|| t.teacher.clone()))?;
-        let held = block_on(run.predict_images(&data.train.images[HELD_OUT_FROM * PIXELS..]))?;
+        let from = held_out_from(data.train.len());
+        let held = block_on(run.predict_images(&data.train.images[from * PIXELS..]))?;
         let test = block_on(run.predict_images(&data.test.images))?;
-        let choice = choose_bias(
-            &held,
-            &data.train.labels[HELD_OUT_FROM..],
-            &t.missing,
-            &grid(),
-        );
+        let choice = choose_bias(&held, &data.train.labels[from..], &t.missing, &grid());
         let fixed = add_bias(&test, data.classes(), &t.missing, choice.bias);
         let labels = &data.test.labels;
         let before = evaluate_logits(0, &test, labels).test_errors;

@@ -35,7 +35,7 @@ use quant::QatArgs;
 use runner::{Planned, Shard};
 use sweeps::{CapacityArgs, HintonArgs, TemperatureArgs};
 
-use crate::cli::load_teachers;
+use crate::cli::bundled_teachers;
 
 #[derive(Subcommand)]
 pub enum Experiment {
@@ -154,7 +154,7 @@ pub fn run(e: Experiment) -> Result<()> {
 
 /// The bundled teacher of `a`'s dataset (its logits), for the experiments with one teacher.
 pub(super) fn teacher(a: &MethodsArgs) -> Result<Arc<TeacherLogits>> {
-    Ok(load_teachers(&[], &a.dataset, 1)?.remove(0))
+    Ok(bundled_teachers(&a.dataset, 1)?.remove(0))
 }
 
 /// A comma-separated `--flag` value, parsed.
