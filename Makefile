@@ -101,6 +101,7 @@ bench: wasm $(CLI) $(DENO)
 	for b in 256 1024; do XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu \
 	  bench/deno-kernels.mjs --batch $$b --out $(BENCH_OUT)/kernels-b$$b.json || exit 1; done
 	node tools/bench.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
+	node tools/bench-own.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
 	python3 bench/ratios.py $(BENCH_OUT)
 
 ## The inner-loop version: two workloads, shorter timings, results under results/bench/quick/.

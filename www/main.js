@@ -16,6 +16,8 @@ import { createDiscriminatorChart } from './views/discriminator.js';
 import { createGeneratedGrid } from './views/generated.js';
 import { createExperiments } from './views/experiments.js';
 import { createMissing } from './views/missing.js';
+import { createOwn } from './views/own.js';
+import { createRunMessages } from './run-messages.js';
 import { wirePngButtons } from './views/png.js';
 import { t, num, setLang, pickLang } from './i18n.js';
 import { createLessons } from './lessons/lessons.js';
@@ -36,7 +38,7 @@ try {
 const { state, notices } = State.fromHash(location.hash);
 // A visitor without a link lands on the first lesson; a link with settings opens the lab.
 if (isLessonHash(location.hash) && state.get('lesson') === 0) state.set('lesson', 1);
-const datasetName = (d) => t(`dataset.${d}`);
+const datasetName = (d) => (d === 'own' ? own.name() ?? t('dataset.own') : t(`dataset.${d}`));
 const status = createStatus();
 const results = createResults();
 const charts = createCharts(document.getElementById('chart-loss'), document.getElementById('chart-acc'));
@@ -105,6 +107,24 @@ const lessonCtx = createLessonContext({
   },
 });
 const lessons = createLessons({ state, ctx: lessonCtx.ctx, onOpenLab: () => state.set('lesson', 0) });
+// The visitor's data and teacher (views/own.js): its messages first; 'needTeacher' leaves Start disabled.
+const own = createOwn({
+  post: (msg) => worker.postMessage(msg),
+  busy: (text) => { loadPending = true; setPageState('loading', text); },
+  notice: (text, kind) => status.notice(text, kind),
+  loadedDataset: () => loadedDataset,
+  onData: (info) => {
+    canStart = false;
+    loadPending = true;
+    loadedDataset = 'own';
+    classNames = info.classNames;
+    state.set('dataset', 'own');
+    controls.render();
+    for (const what of ['data', 'teacher']) status.finishBar(what);
+    setPageState('ready', t('own.needTeacher', { name: info.name }));
+  },
+  reload: () => load(),
+});
 
 const controls = createControls(document.getElementById('controls'), state, {
   onNotice: (text) => status.notice(text),
@@ -122,12 +142,16 @@ const controls = createControls(document.getElementById('controls'), state, {
   onCopy: copyLink,
 });
 const methods = createMethodInfo(document.getElementById('controls'), state, controls);
+const onRunMessage = createRunMessages({ charts, discriminator, status, generated, race, formula, results, missing,
+  explorer, why, lessonCtx, page: { state: () => pageState, pausing: () => pausing, epochs: () => runEpochs,
+    setState: (next, text) => setPageState(next, text) } });
 
 function setPageState(next, text) {
   pageState = next;
   if (next !== 'running') pausing = false;
   status.setState(next, text);
   controls.setMode(next, canStart);
+  own.setBusy(next === 'loading' || next === 'running' || next === 'paused');
   lessonCtx.onReady();
   lessons.onReady();
 }
@@ -168,6 +192,7 @@ function clearRun() {
 }
 
 async function showCard(dataset) {
+  if (dataset === 'own' || own.payload(dataset).teacher) return results.showCard(null); // the visitor's teacher
   const card = await results.loadCard(dataset, () => state.get('dataset') === dataset,
     (message) => status.notice(t('page.noCard', { name: datasetName(dataset), message })));
   if (card) methods.setTeacher(card.architecture);
@@ -176,6 +201,11 @@ async function showCard(dataset) {
 /** Loads the dataset and its teacher; `keep`: the run on screen (a new worker replaces one that failed). */
 function load(keep = false) {
   const dataset = state.get('dataset');
+  if (dataset === 'own' && !own.hasData()) {
+    status.notice(t('own.noData'), 'error');
+    state.set('dataset', 'mnist');
+    return controls.render();
+  }
   canStart = false;
   loadPending = true;
   loadedDataset = dataset;
@@ -188,7 +218,7 @@ function load(keep = false) {
   charts.setTeacher(null);
   status.resetBars(['data', 'teacher']);
   setPageState('loading', t('status.loadingDataset', { name: datasetName(dataset) }));
-  worker.postMessage({ command: 'load', dataset });
+  worker.postMessage({ command: 'load', dataset, ...own.payload(dataset) });
   showCard(dataset);
 }
 
@@ -211,11 +241,20 @@ function fail(message) {
 const RUN_MESSAGES = new Set(['progress', 'generated', 'layermap', 'eval', 'paused', 'done']);
 
 function onStatus(msg) {
+  const text = msg.key ? t(msg.key, msg.params ?? {}) : msg.message; // errors of own-data.js have catalog keys
+  if (own.onStatus(msg)) {
+    if (msg.status === 'ownError') {
+      loadPending = false;
+      setPageState(loadedDataset ? 'ready' : 'error', t('status.error', { message: text }));
+    }
+    return;
+  }
   // A chunk that was in flight when Reset (or Start) was pressed may still report: ignore it.
   if (RUN_MESSAGES.has(msg.status) && (msg.runId !== runId || (pageState !== 'running' && pageState !== 'paused'))) {
     return;
   }
   if (RUN_MESSAGES.has(msg.status)) lessonCtx.onRun(msg);
+  if (onRunMessage(msg)) return;
   switch (msg.status) {
     case 'loading':
       // The wasm, the data and the teacher download at the same time; 'backend' ends the wasm's bar.
@@ -234,8 +273,9 @@ function onStatus(msg) {
       canStart = true;
       const fresh = loadPending;
       loadPending = false;
-      const names = (msg.dataset?.classNames || []).map((n, i) => t(`classes.${loadedDataset}.${i}`) || n);
+      const names = (msg.dataset?.classNames || []).map((n, i) => (msg.dataset.own ? n : t(`classes.${loadedDataset}.${i}`) || n));
       classNames = names;
+      generated.setClasses(names); missing.onReady(names); // one grid column, one transfer-set check per class
       if (fresh) {
         explorer.onReady(names);
         dark.onReady(names);
@@ -246,6 +286,7 @@ function onStatus(msg) {
         explorer.refresh();
       }
       teacherAccuracy = msg.teacher.testAccuracy;
+      if (msg.teacher.file && msg.teacher.spec) methods.setTeacher(msg.teacher.spec);
       results.showTeacherMeasured(msg.teacher);
       charts.setTeacher(teacherAccuracy);
       const d = msg.dataset;
@@ -257,38 +298,11 @@ function onStatus(msg) {
       }));
       break;
     }
-    case 'progress': {
-      const losses = msg.losses || [];
-      if (losses.length) charts.addLosses(msg.step - losses.length + 1, losses, msg.baselineLosses);
-      if (msg.discriminator?.length) discriminator.add(msg.step - msg.discriminator.length + 1, msg.discriminator);
-      charts.setTotalSteps(msg.totalSteps);
-      status.setProgress({
-        step: msg.step,
-        totalSteps: msg.totalSteps,
-        epoch: `${msg.epoch + 1} / ${runEpochs}`, // the wasm counts epochs from 0
-        lastLoss: losses.length ? losses[losses.length - 1] : undefined,
-        stepsPerSec: msg.stepsPerSec,
-      });
-      if (pageState === 'running' && !pausing) {
-        status.setText(t('status.training', { step: num(msg.step), total: num(msg.totalSteps) }));
-      }
-      break;
-    }
     case 'methods': // the catalogue, from each new worker's wasm: the method menu and fields, the link's values
       for (const text of methods.define(msg.catalogue)) status.notice(text);
       break;
     case 'layermap':
       methods.showUsed(msg.map);
-      break;
-    case 'generated':
-      generated.draw(msg.images, msg.step);
-      break;
-    case 'eval':
-      // For tools/bench.mjs (time to accuracy): the latest evaluation, readable without parsing the chart.
-      document.body.dataset.testAccuracy = String(msg.testAccuracy);
-      charts.addEval(msg.step, msg.testAccuracy, msg.baseline ? msg.baseline.testAccuracy : null);
-      race.addEval(msg);
-      formula.show(msg);
       break;
     case 'answer':
       ask.settle(msg);
@@ -296,26 +310,8 @@ function onStatus(msg) {
     case 'chain':
       if (!lessonCtx.onChain(msg)) chains.onMessage(msg);
       break;
-    case 'paused': {
-      const text = msg.reason && msg.reason !== 'paused' ? t('status.pausedWhy', { reason: msg.reason }) : t('status.paused');
-      if (msg.reason && msg.reason !== 'paused') {
-        status.notice(msg.reason, 'error');
-        lessonCtx.onFail(msg.reason);
-      }
-      setPageState('paused', text);
-      break;
-    }
-    case 'done':
-      charts.flush();
-      results.showFinal(msg);
-      race.show(msg);
-      missing.show(msg.students);
-      explorer.refresh();
-      why.refresh();
-      setPageState('done', t('status.done', { accuracy: formatAccuracy(msg.testAccuracy), errors: num(msg.testErrors) }));
-      break;
     case 'error':
-      fail(msg.message);
+      fail(text);
       break;
     default:
       break;
@@ -399,4 +395,5 @@ if (catalogError) status.notice(`The page's text could not be loaded (${catalogE
 applyViews();
 applyMode();
 writeHash();
+await own.restore();
 boot();

@@ -32,7 +32,7 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  * `method`.
  */
 const BASE = Object.freeze({
-  dataset: { type: 'enum', values: ['mnist', 'fashion'], default: 'mnist', label: 'setting.dataset' },
+  dataset: { type: 'enum', values: ['mnist', 'fashion', 'own'], default: 'mnist', label: 'setting.dataset' },
   hidden: { type: 'widths', default: [128], label: 'setting.hidden', config: 'hidden' },
   // alpha weighs the hard-label cross-entropy: 1 = no distillation (src/distill/hinton.rs).
   alpha: { type: 'float', min: 0, max: 1, default: 0.5, label: 'setting.alpha', config: 'alpha' },

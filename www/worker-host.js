@@ -103,7 +103,7 @@ export function createWorkerHost(page) {
       };
       w.onmessageerror = () => failed(w, t('error.workerMessage'));
       w.postMessage({ command: 'init', backend: restore?.backend ?? backendFlag, why: restore?.why,
-        detail: restore?.detail, test: Boolean(hooks) });
+        detail: restore?.detail, test: Boolean(hooks), softHelpers: hooks?.softHelpers });
       if (hooks?.traps?.length) w.postMessage({ command: 'test-trap', ...hooks.traps.shift() });
       if (hooks) hooks.post = (msg) => w.postMessage(msg);
       return { postMessage: (msg, transfer = []) => post(w, msg, transfer) };

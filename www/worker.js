@@ -23,6 +23,8 @@ import { fetchBytes, progressReporter } from './fetch.js';
 import { startLab } from './worker-backend.js';
 import { createChainRunner } from './chain-runner.js';
 import { fatalKind, createTestTrap } from './worker-fatal.js';
+import { createTrainer } from './worker-train.js';
+import { createOwn } from './worker-own.js';
 
 const DATA_DIRS = { mnist: 'mnist', fashion: 'fashion-mnist' };
 const DATA_FILES = [
@@ -33,12 +35,11 @@ const DATA_FILES = [
 ];
 /** The second teacher of each dataset, for the multi-teacher methods. */
 const SECOND_TEACHER = { mnist: 'mnist-mlp-teacher' };
-/** Target wall time of one training chunk: long enough to amortise the call, short enough for a snappy pause. */
-const CHUNK_MS = 75;
 
 let lab = null;
 let backend = null; // {backend, reason}
 let loaded = null; // {dataset, teacher}
+let waiting = null; // the visitor's dataset (its info for the page) while it waits for a teacher
 let run = null; // the active training run, see train()
 let pauseNext = false;
 let initFailed = false;
@@ -97,8 +98,10 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const messageOf = (e) => (e && e.message ? e.message : String(e));
 /** Posts an error: `fatal` when the wasm (or, with `gpu`, the WebGPU device) cannot be trusted any more. */
 function report(e, gpu = false) {
+  if (e?.cancelled) return; // superseded by a newer command (worker-own.js)
   const kind = fatalKind(e, backend?.backend) ?? (gpu && backend?.backend === 'webgpu' ? 'gpu' : null);
-  post(kind ? { status: 'fatal', kind, message: messageOf(e) } : { status: 'error', message: messageOf(e) });
+  // An error of own-data.js carries its catalog key, for the page to say it in its language.
+  post(kind ? { status: 'fatal', kind, message: messageOf(e) } : { status: 'error', message: messageOf(e), key: e?.key, params: e?.params });
 }
 /** Posts `fatal` when `e` is fatal, else nothing (the caller says what failed). */
 const ifFatal = (e) => fatalKind(e, backend?.backend) && report(e);
@@ -129,6 +132,7 @@ self.onmessage = (event) => {
     case 'reset':
       pauseNext = false;
       stopRun();
+      own.cancel();
       return enqueue(async () => {
         await waitRunEnded();
         if (loaded) post({ status: 'ready', ...backend, ...loaded });
@@ -150,16 +154,27 @@ self.onmessage = (event) => {
       return testTrap.arm(msg);
     case 'init': {
       if (msg.test === true) testTrap.enable();
+      if (msg.test === true && Number.isInteger(msg.softHelpers)) own.helpers = msg.softHelpers; // tests: 0 = no helpers
       const cause = msg.why === 'gpuLost' ? { why: 'gpuLost', detail: String(msg.detail ?? '') } : null;
       return enqueue(() => init(['auto', 'cpu', 'webgpu'].includes(msg.backend) ? msg.backend : 'auto', cause));
     }
     case 'load': {
       stopRun();
+      own.cancel();
       chains.stop().catch(ifFatal);
       // The downloads start now, while the wasm (queued before) may still be downloading and compiling.
-      const downloads = download(msg.dataset);
-      return enqueue(() => load(msg.dataset, downloads));
+      const downloads = msg.dataset === 'own' ? null : download(msg.dataset, Boolean(msg.teacher));
+      return enqueue(() => load(msg, downloads));
     }
+    // The visitor's own dataset files {files} or teacher file {teacher: {name, file|bytes}}, or a teacher to train
+    // {arch, epochs, seed, limit}: a refusal ('ownError') leaves what is loaded as it was.
+    case 'ownData':
+    case 'ownTeacher':
+    case 'trainTeacher':
+      stopRun();
+      own.cancel();
+      chains.stop().catch(ifFatal);
+      return enqueue(() => ownCommand(msg));
     case 'start':
       pauseNext = false;
       stopRun();
@@ -189,6 +204,8 @@ async function waitRunEnded() {
 let methods = new Map();
 /** Whether `method`'s catalogue entry passes `test`. */
 const methodIs = (method, test) => Boolean(methods.has(method) && test(methods.get(method)));
+const train = createTrainer({ withLab, post, tick, methodIs, testTrap });
+const own = createOwn({ withLab, post, tick, resize: (gray, w, h) => lab.constructor.mnistLike(gray, w, h) });
 
 /** Starts the wasm on the path `mode` asks for (worker-backend.js) and says which, and why. */
 async function init(mode, cause) {
@@ -201,51 +218,85 @@ async function init(mode, cause) {
   post({ status: 'backend', ...backend });
 }
 
-/** Starts downloading a dataset's files and its teacher's logits; resolves to their bytes. */
-function download(dataset) {
+/** Starts downloading a bundled dataset's files and (unless the visitor brings one) its teacher's logits. */
+function download(dataset, ownTeacher) {
   const dir = DATA_DIRS[dataset];
   if (!dir) return Promise.reject(new Error(`unknown dataset ${JSON.stringify(dataset)}`));
   const report = progressReporter(post, 'data', DATA_FILES.length);
   const teacherReport = progressReporter(post, 'teacher', 1);
   const all = Promise.all([
     Promise.all(DATA_FILES.map((name, i) => fetchBytes(`./data/${dir}/${name}`, report(i)))),
-    fetchBytes(`./models/${dataset}-teacher.logits.safetensors`, teacherReport(0)),
+    ownTeacher ? null : fetchBytes(`./models/${dataset}-teacher.logits.safetensors`, teacherReport(0)),
   ]);
   all.catch(() => {}); // a failure is reported when load() awaits it, not as an unhandled rejection
   return all;
 }
 
-async function load(dataset, downloads) {
+/**
+ * Loads a dataset and its teacher: {dataset} a bundled one, or 'own' with {own: {files}} the visitor's; {teacher}:
+ * the visitor's teacher file instead of the bundled one. Without a teacher for its own data the lab waits for one.
+ */
+async function load(msg, downloads) {
   await waitRunEnded();
   if (!lab && initFailed) return;
   if (!lab) throw new Error('the wasm is not initialised');
   loaded = null;
-  const [files, logits] = await downloads;
+  waiting = null;
+  let info;
+  let teacher = null;
+  if (msg.dataset === 'own') info = await own.loadData(msg.own?.files ?? []);
+  else {
+    const [files, logits] = await downloads;
+    post({ status: 'loading', what: 'data', loaded: 1, total: 1, phase: 'decode' });
+    await tick();
+    info = await withLab((l) => l.loadDataset(msg.dataset, ...files));
+    if (logits) {
+      post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
+      teacher = await withLab((l) => l.loadTeacher(logits));
+    }
+  }
+  if (msg.teacher) teacher = await own.loadTeacher(msg.teacher);
+  if (!teacher) return needTeacher(info);
+  await ready(info, teacher, msg.teacher ? null : msg.dataset);
+}
 
-  post({ status: 'loading', what: 'data', loaded: 1, total: 1, phase: 'decode' });
-  await tick();
-  const { info, teacher } = await withLab((l) => {
-    const info = l.loadDataset(dataset, ...files);
-    post({ status: 'loading', what: 'teacher', loaded: 1, total: 1, phase: 'decode' });
-    return { info, teacher: l.loadTeacher(logits) };
-  });
+/** The lab holds the visitor's dataset `info` and waits for its teacher (a file, or one trained here). */
+function needTeacher(info) {
+  waiting = datasetInfo(info);
+  post({ status: 'needTeacher', dataset: waiting });
+}
+
+/** What the page is told of a dataset. */
+const datasetInfo = (info) => ({
+  name: info.name, train: info.train, test: info.test, classNames: info.classNames, own: Boolean(info.own),
+  resized: Boolean(info.resized), inverted: Boolean(info.inverted),
+});
+
+/**
+ * The lab is ready to distil; `bundled`: the bundled dataset whose teacher's network (for drawing, the feature
+ * methods) and second teacher (multi-teacher methods) are fetched next; a teacher of the visitor's has them already.
+ */
+async function ready(info, teacher, bundled) {
+  waiting = null;
   loaded = {
-    dataset: { name: info.name ?? dataset, train: info.train, test: info.test, classNames: info.classNames },
-    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: null },
+    dataset: datasetInfo(info),
+    teacher: { testAccuracy: teacher.testAccuracy, testErrors: teacher.testErrors, spec: teacher.spec ?? null,
+      file: teacher.file ?? null, helpers: teacher.helpers ?? null },
     second: null,
   };
   let extrasDone;
   extras = new Promise((resolve) => { extrasDone = resolve; });
   // Ready as soon as a student can distil from the soft labels (readyAt: for tools/bench.mjs).
   post({ status: 'ready', ...backend, ...loaded, readyAt: performance.timeOrigin + performance.now() });
+  if (!bundled) return extrasDone();
   try {
     // Then, still before any queued start: the teacher's network (drawing, feature methods) and the second teacher
     // of the multi-teacher methods (MNIST only). Queries wait for them.
-    const weights = await fetchBytes(`./models/${dataset}-teacher.safetensors`, () => {});
+    const weights = await fetchBytes(`./models/${bundled}-teacher.safetensors`, () => {});
     loaded.teacher.spec = (await withLab((l) => l.loadTeacherModel(weights))).spec;
-    if (SECOND_TEACHER[dataset]) {
+    if (SECOND_TEACHER[bundled]) {
       try {
-        const bytes = await fetchBytes(`./models/${SECOND_TEACHER[dataset]}.logits.safetensors`, () => {});
+        const bytes = await fetchBytes(`./models/${SECOND_TEACHER[bundled]}.logits.safetensors`, () => {});
         loaded.second = await withLab((l) => l.loadSecondTeacher(bytes));
       } catch (e) {
         loaded.second = { error: messageOf(e) }; // the multi-teacher methods then refuse to start, saying why
@@ -253,6 +304,30 @@ async function load(dataset, downloads) {
     }
   } finally {
     extrasDone();
+  }
+}
+
+/** The visitor's data, teacher or teacher to train (see onmessage); a refusal keeps what was loaded. */
+async function ownCommand(msg) {
+  await waitRunEnded();
+  if (!lab) throw new Error('the wasm is not initialised');
+  try {
+    if (msg.command === 'ownData') {
+      const info = await own.loadData(msg.files);
+      loaded = null; // the lab holds the new data, without a teacher
+      if (!msg.teacher) return needTeacher(info);
+      return await ready(info, await own.loadTeacher(msg.teacher), null);
+    }
+    const info = loaded?.dataset ?? waiting;
+    if (!info) throw new Error('load a dataset first');
+    const teacher = msg.command === 'ownTeacher' ? msg.teacher
+      : await own.trainTeacher(msg, info.name);
+    await ready(info, await own.loadTeacher(teacher), null);
+  } catch (e) {
+    if (e?.cancelled || fatalKind(e, backend?.backend)) throw e;
+    post({ status: 'ownError', what: msg.command, message: messageOf(e), key: e?.key, params: e?.params });
+    // A refused teacher leaves the lab's teacher as it was; tell the page again what it has.
+    if (loaded && msg.command !== 'ownData') post({ status: 'ready', ...backend, ...loaded });
   }
 }
 
@@ -266,132 +341,4 @@ async function start(config, id = 0) {
   pauseNext = false;
   // On WebGPU, an error in the middle of a run (its settings were checked by start) is the GPU failing.
   run.ended = train(run).catch((e) => report(e, true));
-}
-
-async function evaluate(run, stats) {
-  const t0 = performance.now();
-  const [e, b] = await Promise.all(run.students.map((which) => withLab((l) => l.evaluate(which))));
-  stats.evalMs += performance.now() - t0;
-  const baseline = b ? { testAccuracy: b.testAccuracy, testErrors: b.testErrors, testLoss: b.testLoss } : null;
-  post({
-    status: 'eval', runId: run.id, step: e.step, testAccuracy: e.testAccuracy, testErrors: e.testErrors, testLoss: e.testLoss,
-    softLoss: e.softLoss ?? null, alpha: e.alpha ?? null, tau: e.tau ?? null, baseline,
-  });
-  return e;
-}
-
-/**
- * The end-of-run table: one report per student (with its own training time) and the teacher's; after
- * quantization-aware KD, each student as an integer network too (the twin quantized after training).
- */
-async function finalReports(run, stats) {
-  const students = {};
-  for (const which of run.students) {
-    students[which] = await withLab((l) => l.report(which));
-    students[which].trainSeconds = stats.ms[which] / 1000;
-    if (methodIs(run.config.method, (m) => m.fakeQuant)) {
-      students[which].int8 = await withLab((l) => l.quantize(which, run.config.bits));
-    }
-    if (run.config.transfer && run.config.transfer !== 'all') {
-      students[which].bias = await withLab((l) => l.biasCorrection(which));
-    }
-  }
-  const teacher = await withLab((l) => l.teacherReport());
-  return { students, teacher };
-}
-
-/** Trains every racing student up to `target` steps; returns the distilled student's report and the twin's losses. */
-async function trainChunk(run, target, stats) {
-  let first = null;
-  let baselineLosses = null;
-  for (const which of run.students) {
-    const have = stats.steps[which];
-    testTrap.beforeChunk(have);
-    const t0 = performance.now();
-    const r = await withLab((l) => l.trainSteps(Math.max(0, target - have), which));
-    stats.ms[which] += performance.now() - t0;
-    stats.steps[which] = r.step;
-    if (which === 'distilled') first = r;
-    else baselineLosses = r.losses;
-    if (r.nanPaused) return { r: { ...r, message: `${which} student: ${r.message}` }, baselineLosses };
-  }
-  return { r: first, baselineLosses };
-}
-
-/** The training loop: chunks of `trainSteps(k)`, k adapted to ~CHUNK_MS, yielding to the event loop between them. */
-async function train(run) {
-  // evalEvery 0: evaluate only at the end.
-  const evalEvery = run.config.evalEvery > 0 ? Math.floor(run.config.evalEvery) : Infinity;
-  const stats = { trainMs: 0, evalMs: 0, done: 0, ms: { distilled: 0, baseline: 0 }, steps: { distilled: 0, baseline: 0 } };
-  let activeMs = 0; // wall time not spent paused
-  let k = 1;
-  let step = 0;
-  let rate = 0;
-  let segment = performance.now();
-
-  while (!run.cancelled) {
-    if (run.pauseRequested) {
-      activeMs += performance.now() - segment;
-      post({ status: 'paused', runId: run.id, reason: run.pauseReason || 'paused' });
-      run.pauseReason = null;
-      await new Promise((resolve) => (run.wake = resolve));
-      run.wake = null;
-      segment = performance.now();
-      continue;
-    }
-
-    // Stop each chunk at the next evaluation boundary so that evaluations land on multiples of evalEvery.
-    const nextEval = (Math.floor(step / evalEvery) + 1) * evalEvery;
-    const n = Math.max(1, Math.min(k, nextEval - step));
-    const t0 = performance.now();
-    const { r, baselineLosses } = await trainChunk(run, step + n, stats);
-    const dt = performance.now() - t0;
-    const done = r.step - step;
-    step = r.step;
-    stats.trainMs += dt;
-    stats.done += done;
-    if (done > 0) {
-      const chunkRate = (done * 1000) / Math.max(dt, 1e-3);
-      rate = rate === 0 ? chunkRate : 0.7 * rate + 0.3 * chunkRate;
-      // Aim the next chunk at CHUNK_MS; grow at most 2x at a time.
-      k = Math.max(1, Math.min(k * 2, Math.round((chunkRate * CHUNK_MS) / 1000)));
-    }
-    const losses = r.losses instanceof Float32Array ? r.losses : Float32Array.from(r.losses ?? []);
-    post({
-      status: 'progress', runId: run.id, step, totalSteps: r.totalSteps, epoch: r.epoch, losses, baselineLosses,
-      discriminator: r.discriminator, stepsPerSec: rate,
-    });
-
-    // Data-free runs: the generator's grid, at most about once a second and at the end.
-    if (methodIs(run.config.method, (m) => m.needs.generator) && (r.finished || performance.now() - (run.gridAt ?? 0) > 1000)) {
-      run.gridAt = performance.now();
-      const images = await withLab((l) => l.generatedImages('distilled'));
-      if (images) post({ status: 'generated', runId: run.id, step, images });
-    }
-    if (r.nanPaused) {
-      run.pauseRequested = true;
-      run.pauseReason = r.message || 'a loss was NaN or infinite: paused, the last good weights were restored';
-      continue;
-    }
-    if (run.cancelled) break;
-    if (r.finished || step >= nextEval) {
-      const e = await evaluate(run, stats);
-      if (r.finished) {
-        const reports = await finalReports(run, stats);
-        activeMs += performance.now() - segment;
-        post({
-          ...reports,
-          status: 'done',
-          runId: run.id,
-          step,
-          testAccuracy: e.testAccuracy,
-          testErrors: e.testErrors,
-          wallSeconds: activeMs / 1000,
-          stepsPerSec: stats.trainMs > 0 ? (stats.done * 1000) / stats.trainMs : 0,
-        });
-        return;
-      }
-    }
-    await tick();
-  }
 }

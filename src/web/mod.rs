@@ -5,6 +5,7 @@
 mod bench;
 mod chains;
 mod config;
+mod own;
 mod views;
 
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "cpu")]
 use crate::backend::cpu_device;
 use crate::backend::{webgpu_device, BackendKind};
-use crate::data::{transfer_indices, ClassFilter, Dataset, DatasetKind, HELD_OUT_FROM};
+use crate::data::{held_out_from, transfer_indices, ClassFilter, Dataset, DatasetKind};
 use crate::model::{load_logits, load_weights, Net, TeacherLogits};
 use crate::train::{layer_names, race, self_check, Chain, Run, SelfCheck, SELF_CHECK_TOLERANCE};
 
@@ -76,6 +77,8 @@ pub struct Lab {
     chain: Option<Chain>,
     /// The classes the current run's transfer set leaves out (empty: all classes).
     missing: Vec<usize>,
+    /// A teacher of the visitor's whose soft labels are being computed ([`own`]).
+    pending: Option<own::PendingTeacher>,
 }
 
 #[wasm_bindgen]
@@ -109,6 +112,7 @@ impl Lab {
             baseline: None,
             chain: None,
             missing: Vec::new(),
+            pending: None,
         })
     }
 
@@ -141,16 +145,7 @@ impl Lab {
         let data =
             Dataset::from_bytes(kind, [train_images, train_labels, test_images, test_labels])
                 .map_err(js_err)?;
-        let info = serde_json::json!({
-            "name": kind.name(), "train": data.train.len(), "test": data.test.len(),
-            "classNames": data.class_names, "classes": data.classes(),
-        });
-        self.data = Some(Arc::new(data));
-        self.teacher = None;
-        self.second = None;
-        self.teacher_net = None;
-        self.clear_runs();
-        to_js(&info)
+        self.set_data(data)
     }
 
     /// Loads the teacher's logits for the loaded dataset; returns its test accuracy.
@@ -164,6 +159,7 @@ impl Lab {
         logits.check_matches(data).map_err(js_err)?;
         let (acc, errors) = logits.test_accuracy(&data.test.labels);
         self.teacher = Some(Arc::new(logits));
+        self.pending = None;
         self.clear_runs();
         to_js(&serde_json::json!({"testAccuracy": acc, "testErrors": errors}))
     }
@@ -204,11 +200,11 @@ impl Lab {
             .clone()
             .ok_or_else(|| JsError::new("load the teacher first"))?;
         self.clear_runs();
-        // A transfer set without some classes: the first HELD_OUT_FROM training images filtered;
+        // A transfer set without some classes: the first five sixths of the training images filtered;
         // the rest stay held out for the bias correction (views.rs, biasCorrection).
         self.missing = transfer.missing(data.classes());
         let kept = (transfer != ClassFilter::All)
-            .then(|| transfer_indices(&data.train, 0..HELD_OUT_FROM, &transfer));
+            .then(|| transfer_indices(&data.train, 0..held_out_from(data.train.len()), &transfer));
         if let Some(idx) = &kept {
             data = Arc::new(data.with_train(idx));
             teacher = Arc::new(teacher.with_train(idx));

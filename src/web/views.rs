@@ -10,7 +10,7 @@ use crate::analysis::{
     add_bias, choose_bias, class_recall, compare, confusion, gallery, log_spaced, similarity,
     soft_gradient_norms, view_student,
 };
-use crate::data::{mnist_like, HELD_OUT_FROM, PIXELS};
+use crate::data::{held_out_from, mnist_like, PIXELS};
 use crate::model::{save_weights, Net, QuantNet};
 use crate::train::{evaluate_logits, predict, Run};
 
@@ -166,7 +166,7 @@ impl Lab {
 
     /// The bias correction after a run on a transfer set without some classes (Hinton et al.
     /// 2015, §3): the missing classes' bias that maximises accuracy on the held-out training
-    /// images (from [`HELD_OUT_FROM`] on, never trained on), and the test set before and after:
+    /// images (from [`held_out_from`] on, never trained on), and the test set before and after:
     /// `{classes, bias, heldOut, heldOutAccuracy, heldOutAccuracyBefore, before: {testErrors,
     /// missingRight, confusion}, after: {…}}`; null when the run used every class.
     #[wasm_bindgen(js_name = biasCorrection)]
@@ -176,10 +176,11 @@ impl Lab {
         }
         let run = self.run(which)?;
         let (data, _) = self.loaded()?;
-        let held_images = &data.train.images[HELD_OUT_FROM * PIXELS..];
+        let from = held_out_from(data.train.len());
+        let held_images = &data.train.images[from * PIXELS..];
         let held = run.predict_images(held_images).await.map_err(js_err)?;
         let grid: Vec<f32> = (0..=150).map(|i| i as f32 * 0.1).collect();
-        let labels = &data.train.labels[HELD_OUT_FROM..];
+        let labels = &data.train.labels[from..];
         let choice = choose_bias(&held, labels, &self.missing, &grid);
         let test = run
             .predict_images(&data.test.images)

@@ -282,7 +282,7 @@ test('notices and setting names come from the catalogs, in each language', () =>
   assert.ok(english.includes('epochs "2.6": rounded to 3'), JSON.stringify(english));
   assert.ok(english.includes('student hidden widths (hidden) "99999,0,5,5,5": at most 4 hidden layers; ' +
     'each width must be 1–4096, using 4096,1,5,5'), JSON.stringify(english));
-  assert.ok(english.includes('ignored dataset "cifar": expected one of mnist, fashion'), JSON.stringify(english));
+  assert.ok(english.includes('ignored dataset "cifar": expected one of mnist, fashion, own'), JSON.stringify(english));
   assert.ok(english.includes('ignored unknown setting "nope"'), JSON.stringify(english));
   try {
     setTranslator(translator(zh));

@@ -61,7 +61,9 @@ export function createStatus() {
       const fraction = total > 0 ? Math.min(1, loaded / total) : 0;
       bar.value = fraction;
       let label;
-      if (phase === 'decode') label = t('bar.decoding');
+      // Counted phases: the visitor's archive unzipped, its images decoded, a teacher's soft labels (worker-own.js).
+      if ((phase === 'decode' && total <= 1) || phase === 'check') label = t('bar.decoding');
+      else if (phase === 'decode' || phase === 'unzip' || phase === 'soft') label = t('bar.count', { loaded: num(loaded), total: num(total) });
       else if (phase === 'compile') label = t('bar.compiling');
       else label = total > 0 ? t('bar.mbOf', { loaded: megabytes(loaded), total: megabytes(total) }) : t('bar.mb', { loaded: megabytes(loaded) });
       text.textContent = label;
