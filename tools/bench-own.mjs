@@ -20,13 +20,19 @@ const TEACHERS = QUICK ? ['mnist-teacher'] : ['mnist-teacher', 'mnist-mlp-teache
 const seconds = (t0) => Math.round((performance.now() - t0) / 100) / 10;
 
 /** Fresh page: the file chosen → ready with its soft labels → Start → the first student done. */
-async function fromFile(name) {
+/** A fresh page, ready, with the own panel open. */
+async function openPage() {
   const lab = await launch();
+  await lab.page.goto(lab.url + RUN);
+  await waitForState(lab.page, 'ready', 180_000);
+  await lab.page.click('#own summary');
+  return lab;
+}
+
+async function fromFile(name) {
+  const lab = await openPage();
   try {
     const { page } = lab;
-    await page.goto(lab.url + RUN);
-    await waitForState(page, 'ready', 180_000);
-    await page.click('#own summary');
     const t0 = performance.now();
     await page.setInputFiles('#own-teacher-input', [join(ROOT, 'www/models', `${name}.safetensors`)]);
     await waitForState(page, 'ready', 600_000);
@@ -46,12 +52,9 @@ async function fromFile(name) {
 
 /** Fresh page: the panel's default teacher trained in the tab on MNIST, then its soft labels. */
 async function trainInTab(epochs) {
-  const lab = await launch();
+  const lab = await openPage();
   try {
     const { page } = lab;
-    await page.goto(lab.url + RUN);
-    await waitForState(page, 'ready', 180_000);
-    await page.click('#own summary');
     await page.fill('#own-epochs', String(epochs));
     const t0 = performance.now();
     await page.click('#own-train');

@@ -124,16 +124,7 @@ impl Split {
             ));
         }
         let labels = parse_idx_labels(labels_name, labels, classes)?;
-        if labels.len() != img.count {
-            return Err(err!(
-                "{labels_name}: {} labels for {} images in {images_name}",
-                labels.len(),
-                img.count
-            ));
-        }
-        if img.count == 0 {
-            return Err(err!("{images_name}: holds no images"));
-        }
+        check_counts(images_name, img.count, labels_name, labels.len())?;
         Ok(Self {
             images: img.pixels,
             labels,
@@ -226,6 +217,24 @@ impl Dataset {
         Self::from_bytes(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
             .map_err(|e| e.context(dir.display()))
     }
+}
+
+/// Checks that a split has as many labels as images, and at least one.
+pub(super) fn check_counts(
+    images_name: &str,
+    images: usize,
+    labels_name: &str,
+    labels: usize,
+) -> Result<()> {
+    if labels != images {
+        return Err(err!(
+            "{labels_name}: {labels} labels for {images} images in {images_name}"
+        ));
+    }
+    if images == 0 {
+        return Err(err!("{images_name}: holds no images"));
+    }
+    Ok(())
 }
 
 /// The IDX file names of a dataset folder: train images, train labels, test images, test labels.

@@ -6,7 +6,9 @@
 //! file: the strict IDX parser's, mismatched image and label counts, a label above 61, fewer
 //! than two classes, a class without a training example, class names that do not fit.
 
-use super::dataset::{Dataset, DatasetKind, Split, MAX_CLASSES, MIN_CLASSES, PIXELS, SIDE};
+use super::dataset::{
+    check_counts, Dataset, DatasetKind, Split, MAX_CLASSES, MIN_CLASSES, PIXELS, SIDE,
+};
 use super::idx::{parse_idx_images, parse_idx_labels};
 use super::preprocess::mnist_like;
 use crate::{err, Result};
@@ -22,16 +24,7 @@ impl Split {
     ) -> Result<Self> {
         let img = parse_idx_images(images_name, images)?;
         let labels = parse_idx_labels(labels_name, labels, MAX_CLASSES)?;
-        if labels.len() != img.count {
-            return Err(err!(
-                "{labels_name}: {} labels for {} images in {images_name}",
-                labels.len(),
-                img.count
-            ));
-        }
-        if img.count == 0 {
-            return Err(err!("{images_name}: holds no images"));
-        }
+        check_counts(images_name, img.count, labels_name, labels.len())?;
         let images = if (img.rows, img.cols) == (SIDE, SIDE) {
             img.pixels
         } else {

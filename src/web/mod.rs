@@ -299,6 +299,13 @@ impl Lab {
         to_js(&self.run(which)?.evaluate().await.map_err(js_err)?)
     }
 
+    /// The browser tests' lost GPU: destroys the WebGPU device under the running lab (false on the
+    /// CPU). The next call that reads from it fails, and the page restarts on the CPU build.
+    #[wasm_bindgen(js_name = testLoseDevice)]
+    pub fn test_lose_device(&self) -> bool {
+        crate::backend::destroy_webgpu_device()
+    }
+
     /// Runs the kernels' self-check step on the training device and compares it with
     /// `reference`, the CPU's numbers (`www/models/self-check.json`): the largest relative
     /// difference, or an error saying why the device cannot be trusted.

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{js_err, to_js, Lab};
 use crate::data::{mnist_like, Dataset, Split, PIXELS};
-use crate::model::{load_weights, save_weights, ModelSpec, Net, TeacherLogits, MAX_FILE_BYTES};
+use crate::model::{load_weights, ModelSpec, Net, TeacherLogits, MAX_FILE_BYTES};
 use crate::train::{predict, Run, TrainConfig};
 
 /// A teacher being checked in: its network and file, and its logits on every image (training
@@ -291,19 +291,7 @@ impl Lab {
     /// `train-teacher` writes), for [`Lab::own_teacher_begin`] and for the visitor to keep.
     #[wasm_bindgen(js_name = teacherFromRun)]
     pub async fn teacher_from_run(&mut self) -> Result<js_sys::Uint8Array, JsError> {
-        let run = self.run("distilled")?;
-        let extra = [
-            ("dataset", run.data().name.clone()),
-            ("role", "teacher".to_string()),
-            ("step", run.step().to_string()),
-            (
-                "config",
-                serde_json::to_string(run.config()).unwrap_or_default(),
-            ),
-        ];
-        let file = save_weights(run.model(), run.spec(), &extra)
-            .await
-            .map_err(js_err)?;
+        let file = super::views::weights_file(self.run("distilled")?, "teacher").await?;
         self.clear_runs();
         Ok(js_sys::Uint8Array::from(file.as_slice()))
     }

@@ -213,20 +213,8 @@ impl Lab {
     /// The weights of the student `which` as a safetensors file PyTorch loads.
     #[wasm_bindgen(js_name = exportWeights)]
     pub async fn export_weights(&self, which: &str) -> Result<js_sys::Uint8Array, JsError> {
-        let run = self.run(which)?;
-        let (data, _) = self.loaded()?;
-        let extra = [
-            ("dataset", data.name.clone()),
-            ("role", format!("{which} student")),
-            ("step", run.step().to_string()),
-            (
-                "config",
-                serde_json::to_string(run.config()).unwrap_or_default(),
-            ),
-        ];
-        let file = save_weights(run.model(), run.spec(), &extra)
-            .await
-            .map_err(js_err)?;
+        self.loaded()?;
+        let file = weights_file(self.run(which)?, &format!("{which} student")).await?;
         Ok(bytes(&file))
     }
 
@@ -289,4 +277,21 @@ fn set(obj: &JsValue, key: &str, value: &JsValue) -> Result<(), JsError> {
     js_sys::Reflect::set(obj, &key.into(), value)
         .map(|_| ())
         .map_err(|_| JsError::new("could not build the answer"))
+}
+
+/// The weights of `run` as the lab's weight file (PyTorch loads it), with its dataset, `role`,
+/// step and settings in the metadata.
+pub(super) async fn weights_file(run: &Run, role: &str) -> Result<Vec<u8>, JsError> {
+    let extra = [
+        ("dataset", run.data().name.clone()),
+        ("role", role.to_string()),
+        ("step", run.step().to_string()),
+        (
+            "config",
+            serde_json::to_string(run.config()).unwrap_or_default(),
+        ),
+    ];
+    save_weights(run.model(), run.spec(), &extra)
+        .await
+        .map_err(js_err)
 }

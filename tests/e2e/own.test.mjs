@@ -92,6 +92,16 @@ test('26 classes from IDX files: a teacher trained in the tab, a student distill
   assert.equal(back.spec, 'mlp:64');
   const mismatches = back.report.predictions.filter((p, i) => p !== d.report.predictions[i]).length;
   assert.ok(mismatches <= 1, `${mismatches} predictions differ natively`);
+
+  // A feature method the teacher's architecture allows (FitNets: hidden layers) trains from it; one it does not
+  // (attention transfer: CNN teacher and student) is refused, saying why.
+  await page.selectOption('#in-method', 'fitnets');
+  assert.ok((await distil(page, 'letters26-fitnets')).students.distilled.report.testAccuracy > 0.6);
+  await page.selectOption('#in-method', 'attention');
+  await page.click('#btn-start');
+  await waitForState(page, 'error', 60_000);
+  assert.match(await page.textContent('#status'), /needs CNN student and teacher .*mlp:256/);
+  lab.log.consoleErrors.length = 0; // the refusal is logged as an error on purpose
   assertClean(assert, lab);
 });
 
@@ -130,7 +140,8 @@ test('2 classes from a PNG zip: a CLI teacher; bad teachers and archives are ref
   poisoned.writeFloatLE(Number.NaN, header);
   await writeFile(nan, poisoned);
   const refusals = [
-    [truncated, /truncated\.safetensors/],
+    [truncated, /truncated\.safetensors: not a valid safetensors file/],
+    [join(set.dir, 't.logits.safetensors'), /t\.logits\.safetensors: format '.*logits.*', expected 'distill-lab-weights\/1'/],
     [nan, /nan\.safetensors: tensor '.*' holds a non-finite value/],
     [join('www/models/mnist-teacher.safetensors'), /mnist-teacher\.safetensors: a teacher of 10 classes, and the dataset 'zeros-ones' has 2/],
   ];
