@@ -52,11 +52,34 @@ pub fn wgpu_device() -> Result<Device> {
 #[cfg(all(target_family = "wasm", feature = "webgpu"))]
 pub async fn webgpu_device() -> Result<Device> {
     use burn::tensor::wgpu::WgpuBackend;
-    Device::wgpu_options()
+    let (device, setup) = Device::wgpu_options()
         .graphics_api(WgpuBackend::WebGpu)
-        .init_async()
+        .init_with_setup_async()
         .await
-        .map_err(|e| err!("WebGPU initialisation failed: {e}"))
+        .map_err(|e| err!("WebGPU initialisation failed: {e}"))?;
+    // cubecl watches the device (its lost callback poisons it: every later read fails with the
+    // reason); the handle is kept for the browser tests' lost GPU (destroy_webgpu_device).
+    WEBGPU.with(|d| *d.borrow_mut() = Some(setup.device));
+    Ok(device)
+}
+
+#[cfg(all(target_family = "wasm", feature = "webgpu"))]
+thread_local! {
+    static WEBGPU: std::cell::RefCell<Option<burn::tensor::wgpu::wgpu::Device>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Destroys the WebGPU device, as a driver reset or a GPU that goes away would lose it (the
+/// browser tests' lost GPU); false when there is none.
+#[cfg(all(target_family = "wasm", feature = "webgpu"))]
+pub fn destroy_webgpu_device() -> bool {
+    WEBGPU.with(|d| d.borrow().as_ref().map(|d| d.destroy()).is_some())
+}
+
+/// The CPU-only browser build has no WebGPU device to destroy.
+#[cfg(all(target_family = "wasm", not(feature = "webgpu")))]
+pub fn destroy_webgpu_device() -> bool {
+    false
 }
 
 /// The CPU-only browser build has no WebGPU backend.

@@ -46,7 +46,7 @@ let initFailed = false;
 let queue = Promise.resolve();
 let extras = Promise.resolve(); // the teacher network and second teacher of the current load, fetched after 'ready'
 let labLock = Promise.resolve();
-const testTrap = createTestTrap();
+const testTrap = createTestTrap({ loseGpu: () => lab?.testLoseDevice() });
 
 /**
  * Runs `fn(lab)` when no other call into the Lab is in flight: the wasm object may not be re-entered while an async
@@ -155,7 +155,9 @@ self.onmessage = (event) => {
     case 'init': {
       if (msg.test === true) testTrap.enable();
       if (msg.test === true && Number.isInteger(msg.softHelpers)) own.helpers = msg.softHelpers; // tests: 0 = no helpers
-      const cause = msg.why === 'gpuLost' ? { why: 'gpuLost', detail: String(msg.detail ?? '') } : null;
+      // The failure's first line only (wgpu's errors go on with their causes and a backtrace).
+      const detail = String(msg.detail ?? '').split(/\r?\n|\\n/)[0].slice(0, 200);
+      const cause = msg.why === 'gpuLost' ? { why: 'gpuLost', detail } : null;
       return enqueue(() => init(['auto', 'cpu', 'webgpu'].includes(msg.backend) ? msg.backend : 'auto', cause));
     }
     case 'load': {

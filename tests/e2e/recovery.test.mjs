@@ -124,7 +124,11 @@ test('a trap mid-run: a new worker runs it again on the curves drawn so far, to 
   assertClean(assert, lab);
 });
 
-test('a trap on the WebGPU build: the run goes on on the CPU build, and the visitor is told', { timeout: 300_000 }, async (t) => {
+/**
+ * A WebGPU run failed by `trap` (a test-trap message) before its next chunk: the run finishes on the CPU build, each
+ * step drawn once, the badge saying why (`reason`); returns the badge's reason.
+ */
+async function gpuFailure(t, trap, reason) {
   const lab = await launch({ webgpu: true });
   t.after(() => lab.close());
   const { page } = lab;
@@ -132,13 +136,14 @@ test('a trap on the WebGPU build: the run goes on on the CPU build, and the visi
   assert.equal(await page.getAttribute('#backend-badge', 'data-backend'), 'webgpu', JSON.stringify(await describe(page)));
 
   const at = await startAndPause(page, 3, 180_000);
-  await post(page, { command: 'test-trap', atStep: 0 });
+  await post(page, { command: 'test-trap', ...trap });
   await page.click('#btn-pause');
   await waitForNotice(page, new RegExp(`worker failed at step ${at} `));
   await waitForNotice(page, /came from the WebGPU build, so the new worker runs the CPU build/);
   await waitForState(page, 'done', 120_000);
   assert.equal(await page.getAttribute('#backend-badge', 'data-backend'), 'cpu');
-  assert.match(await page.textContent('#backend-reason'), /the WebGPU build failed in this session \(unreachable\)/);
+  const text = await page.textContent('#backend-reason');
+  assert.match(text, reason);
   const acc = await accuracy(page);
   assert.ok(acc > 75, `final accuracy ${acc}%`);
   const { steps } = await points(page);
@@ -146,7 +151,23 @@ test('a trap on the WebGPU build: the run goes on on the CPU build, and the visi
   const wasmFiles = [...lab.log.requests].filter((u) => u.endsWith('.wasm')).map((u) => new URL(u).pathname);
   assert.deepEqual(wasmFiles, ['/pkg/distill_lab_bg.wasm', '/pkg-cpu/distill_lab_bg.wasm']);
   await assertUsable(page);
+  // A lost device is reported by the browser and by wgpu on the console; nothing else may be.
+  lab.log.consoleErrors = lab.log.consoleErrors.filter((m) => !/device was lost|destroyed/i.test(m));
   assertClean(assert, lab);
+  return text;
+}
+
+test('a trap on the WebGPU build: the run goes on on the CPU build, and the visitor is told', { timeout: 300_000 }, (t) =>
+  gpuFailure(t, { atStep: 0 }, /the WebGPU build failed in this session \(unreachable\)/));
+
+test('a lost GPU: the device destroyed mid-run, the run finishes on the CPU build, and the visitor is told', {
+  timeout: 300_000,
+}, async (t) => {
+  // GPUDevice.destroy() before the next chunk, as a driver reset loses a device: cubecl's lost-device callback poisons
+  // it, the next read back fails naming why.
+  const reason = await gpuFailure(t, { where: 'loseGpu', atStep: 0 },
+    /the WebGPU build failed in this session \(reading a tensor back from the device failed: The device is poisoned\)/);
+  t.diagnostic(`after the lost device: ${reason}`);
 });
 
 test('a trap in a chain: the chain says so, a new worker takes over; a second failure within a minute stops the lab', {
