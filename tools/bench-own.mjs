@@ -2,7 +2,7 @@
 // Part of `make bench`: how long a teacher of the visitor's own takes in the page (CPU build, fresh page each time),
 // issue 19's goal of ≤ 2 minutes from file to first distilled student:
 //   - a teacher weight file chosen → its soft labels on all 70,000 images computed → the lab ready (teacher's
-//     accuracy shown); the bundled teachers' weight files stand in for a visitor's (CNN 32,64,256 and MLP 1200,1200);
+//     accuracy shown); the bundled teachers' weight files (MNIST's and Fashion-MNIST's CNNs) stand in for a visitor's;
 //   - Start → the first distilled student done (the page's default student, mlp:128, one epoch);
 //   - a teacher trained in the tab (the panel's default cnn:8,16,64, 2 epochs) on all of MNIST's 60,000 images.
 //
@@ -14,23 +14,24 @@ import { launch, ROOT, waitForState } from '../tests/e2e/helpers.mjs';
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const OUT = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join(ROOT, 'results', 'bench');
-const RUN = '#dataset=mnist&hidden=128&alpha=0.5&tau=4&lr=0.003&batch=64&epochs=1&seed=1&eval=0&race=off';
-const TEACHERS = QUICK ? ['mnist-teacher'] : ['mnist-teacher', 'mnist-mlp-teacher'];
+const RUN = (dataset) => `#dataset=${dataset}&hidden=128&alpha=0.5&tau=4&lr=0.003&batch=64&epochs=1&seed=1&eval=0&race=off`;
+const DATASETS = QUICK ? ['mnist'] : ['mnist', 'fashion'];
 
 const seconds = (t0) => Math.round((performance.now() - t0) / 100) / 10;
 
 /** Fresh page: the file chosen → ready with its soft labels → Start → the first student done. */
 /** A fresh page, ready, with the own panel open. */
-async function openPage() {
+async function openPage(dataset = 'mnist') {
   const lab = await launch();
-  await lab.page.goto(lab.url + RUN);
+  await lab.page.goto(lab.url + RUN(dataset));
   await waitForState(lab.page, 'ready', 180_000);
   await lab.page.click('#own summary');
   return lab;
 }
 
-async function fromFile(name) {
-  const lab = await openPage();
+async function fromFile(dataset) {
+  const name = `${dataset}-teacher`;
+  const lab = await openPage(dataset);
   try {
     const { page } = lab;
     const t0 = performance.now();
@@ -43,7 +44,7 @@ async function fromFile(name) {
     await waitForState(page, 'done', 600_000);
     const student = seconds(t1);
     const accuracy = Number(await page.evaluate(() => document.body.dataset.testAccuracy));
-    return { teacher: name, status: line, softLabelsSeconds: softLabels, studentSeconds: student,
+    return { dataset, teacher: name, status: line, softLabelsSeconds: softLabels, studentSeconds: student,
       totalSeconds: Math.round((softLabels + student) * 10) / 10, studentAccuracy: accuracy };
   } finally {
     await lab.close();
@@ -70,8 +71,8 @@ async function trainInTab(epochs) {
 }
 
 const fromFiles = [];
-for (const name of TEACHERS) {
-  fromFiles.push(await fromFile(name));
+for (const dataset of DATASETS) {
+  fromFiles.push(await fromFile(dataset));
   console.log(JSON.stringify(fromFiles.at(-1)));
 }
 const trained = await trainInTab(QUICK ? 1 : 2);
