@@ -7,6 +7,7 @@ mod params;
 mod run_loop;
 mod selfcheck;
 mod teacher;
+mod teachers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,12 +17,10 @@ use distill_lab::backend::{block_on, cpu_device, wgpu_device, BackendKind};
 use distill_lab::data::{DataSource, Dataset};
 use distill_lab::distill::Ramp;
 use distill_lab::method::MethodRef;
-use distill_lab::model::{
-    file_format, load_logits, load_weights, save_weights, TeacherLogits, MAX_FILE_BYTES,
-    WEIGHTS_FORMAT,
-};
-use distill_lab::train::{evaluate_logits, teacher_logits, Optimizer, Schedule, TrainConfig};
+use distill_lab::model::{file_format, save_weights, MAX_FILE_BYTES, WEIGHTS_FORMAT};
+use distill_lab::train::{evaluate_logits, Optimizer, Schedule, TrainConfig};
 use distill_lab::{err, Result};
+use teachers::{bundled_teachers, teachers_for};
 
 /// distill-lab: knowledge distillation, natively (same core as the browser lab).
 #[derive(Parser)]
@@ -217,55 +216,6 @@ fn data_source(dataset: &str, data: &Option<PathBuf>) -> Result<DataSource> {
 /// A weight or logits file's bytes, up to [`MAX_FILE_BYTES`]; the error names the file.
 fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     distill_lab::data::read_file(path, MAX_FILE_BYTES)
-}
-
-/// The logits of `count` bundled teachers for `dataset` (1: the CNN teacher; 2: also the MLP
-/// teacher, for the multi-teacher methods).
-fn bundled_teachers(dataset: &str, count: usize) -> Result<Vec<Arc<TeacherLogits>>> {
-    let paths: Vec<PathBuf> = ["teacher", "mlp-teacher"][..count.clamp(1, 2)]
-        .iter()
-        .map(|n| PathBuf::from(format!("www/models/{dataset}-{n}.logits.safetensors")))
-        .collect();
-    load_teachers(&paths, None)
-}
-
-/// The teachers of `paths`: logits files, or teachers' weight files (yours: from `train-teacher`
-/// or `tools/export_teacher.py`), whose logits on `data` are computed here.
-fn load_teachers(paths: &[PathBuf], data: Option<&Dataset>) -> Result<Vec<Arc<TeacherLogits>>> {
-    paths
-        .iter()
-        .map(|path| {
-            let file = path.display().to_string();
-            let bytes = read(path)?;
-            if file_format(&bytes).as_deref() != Some(WEIGHTS_FORMAT) {
-                return Ok(Arc::new(load_logits(&file, &bytes)?));
-            }
-            let data =
-                data.ok_or_else(|| err!("{file}: a weight file, where logits are needed"))?;
-            let device = cpu_device();
-            let (spec, net, _) = load_weights(&file, &bytes, None, &device)?;
-            eprintln!(
-                "{file}: computing the teacher's logits on {} + {} images…",
-                data.train.len(),
-                data.test.len()
-            );
-            let logits = block_on(teacher_logits(&net, &spec, data, &device))
-                .map_err(|e| e.context(&file))?;
-            Ok(Arc::new(logits))
-        })
-        .collect()
-}
-
-/// `--teacher` files, or `count` bundled teachers for `data`.
-fn teachers_for(
-    paths: &[PathBuf],
-    data: &Dataset,
-    count: usize,
-) -> Result<Vec<Arc<TeacherLogits>>> {
-    match paths.is_empty() {
-        true => bundled_teachers(&data.name, count),
-        false => load_teachers(paths, Some(data)),
-    }
 }
 
 impl Common {
