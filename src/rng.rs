@@ -17,6 +17,16 @@ impl Rng {
         }
     }
 
+    /// The generator's whole state (for a checkpoint); [`Rng::from_state`] restores it.
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// A generator in the state `state` (of [`Rng::state`]).
+    pub fn from_state(state: u64) -> Self {
+        Self { state }
+    }
+
     /// A generator derived from this seed and a stream name, independent of other streams.
     pub fn stream(seed: u64, name: &str) -> Self {
         // FNV-1a of the name, mixed with the seed.
@@ -95,6 +105,16 @@ impl Fingerprint {
         for v in values {
             self.add(u64::from(v.to_bits()));
         }
+    }
+
+    /// Its value (for a checkpoint); [`Fingerprint::from_value`] restores it.
+    pub fn value(&self) -> u64 {
+        self.0
+    }
+
+    /// The fingerprint of value `value` (of [`Fingerprint::value`]).
+    pub fn from_value(value: u64) -> Self {
+        Self(value)
     }
 
     /// Sixteen hex digits.

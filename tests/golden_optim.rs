@@ -93,3 +93,108 @@ fn adam_sgd_momentum_and_lion_steps_match_pytorch() {
     }
     assert_eq!(seen, ["adam", "sgd", "lion"]);
 }
+
+/// Parameters of ranks 1, 2 and 4: a 3×3 conv to 2 maps, then a dense layer.
+#[derive(Module, Debug)]
+struct Small {
+    c: Param<Tensor<4>>,
+    w: Param<Tensor<2>>,
+    b: Param<Tensor<1>>,
+}
+
+impl Small {
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        use burn::tensor::module::conv2d;
+        use burn::tensor::ops::ConvOptions;
+        let [n, ..] = x.dims();
+        let h = conv2d(
+            x,
+            self.c.val(),
+            None,
+            ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+        );
+        h.reshape([n, 32]).matmul(self.w.val()) + self.b.val().unsqueeze::<2>()
+    }
+}
+
+/// The values of every parameter of `m`.
+fn values(m: &Small) -> Vec<f32> {
+    [m.c.val().reshape([-1]), m.w.val().reshape([-1]), m.b.val()]
+        .into_iter()
+        .flat_map(|t| block_on(read_f32(t)).unwrap())
+        .collect()
+}
+
+/// Our optimizers (state we can checkpoint) against burn-optim's `ModuleOptimizer`, which they
+/// replace: the same weights after several steps, on varying inputs and rates.
+#[test]
+fn our_optimizers_step_exactly_as_burns() {
+    use burn::optim::momentum::MomentumConfig;
+    use burn::optim::{AdamConfig, LionConfig, SgdConfig};
+    use distill_lab::rng::Rng;
+    let device = cpu_device().autodiff();
+    let mut rng = Rng::new(7);
+    let mut random =
+        |n: usize, scale: f32| -> Vec<f32> { (0..n).map(|_| scale * rng.normal()).collect() };
+    let init = Small {
+        c: Param::from_tensor(Tensor::from_data(
+            TensorData::new(random(18, 0.3), [2, 1, 3, 3]),
+            &device,
+        )),
+        w: Param::from_tensor(Tensor::from_data(
+            TensorData::new(random(96, 0.2), [32, 3]),
+            &device,
+        )),
+        b: Param::from_tensor(Tensor::from_data(
+            TensorData::new(random(3, 0.1), [3]),
+            &device,
+        )),
+    };
+    let batches: Vec<(Tensor<4>, Tensor<2>)> = (0..6)
+        .map(|k| {
+            let x = Tensor::from_data(TensorData::new(random(5 * 16, 1.0), [5, 1, 4, 4]), &device);
+            let mut y = vec![0.0f32; 15];
+            (0..5).for_each(|i| y[i * 3 + (i + k) % 3] = 1.0);
+            (x, Tensor::from_data(TensorData::new(y, [5, 3]), &device))
+        })
+        .collect();
+    for name in ["adam", "sgd", "lion"] {
+        let mut theirs = match name {
+            "adam" => AdamConfig::new().init(),
+            "sgd" => SgdConfig::new()
+                .with_momentum(Some(MomentumConfig {
+                    momentum: 0.8,
+                    dampening: 0.0,
+                    nesterov: false,
+                }))
+                .init(),
+            _ => LionConfig::new().init(),
+        };
+        let mut ours = Optimizer::parse(name).unwrap().init(0.8);
+        let (mut a, mut b) = (init.clone(), init.clone());
+        for (k, (x, y)) in batches.iter().enumerate() {
+            let lr = 0.01 * (k + 1) as f64;
+            let loss = cross_entropy(a.forward(x.clone()), y.clone());
+            a = theirs.step(
+                lr,
+                a.clone(),
+                GradientsParams::from_grads(loss.backward(), &a),
+            );
+            let loss = cross_entropy(b.forward(x.clone()), y.clone());
+            b = ours.step(
+                lr,
+                b.clone(),
+                GradientsParams::from_grads(loss.backward(), &b),
+            );
+            for (i, (p, q)) in values(&a).iter().zip(values(&b)).enumerate() {
+                // The same operations in the same order: equal to the bit.
+                assert_eq!(
+                    p.to_bits(),
+                    q.to_bits(),
+                    "{name} step {k}, value {i}: burn {p} vs ours {q}"
+                );
+            }
+        }
+        assert_ne!(values(&init), values(&b), "{name} trained");
+    }
+}

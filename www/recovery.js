@@ -1,12 +1,17 @@
 // Recovery from a worker that failed for good: a wasm trap (the build aborts on a Rust panic, which surfaces as a
 // WebAssembly.RuntimeError such as 'unreachable'), a lost or failing GPU, an exception the worker did not catch, a
 // message that could not be read, a worker that stopped answering. The page (main.js) replaces the worker – with the
-// CPU build when the WebGPU build failed –, reloads the data and the teacher, and starts the interrupted run again.
+// CPU build when the WebGPU build failed –, reloads the data and the teacher, and goes on with the interrupted run.
 //
-// A restart, not a resume: the wasm cannot load a run's weights or its optimizer's state back (the Lab exports a
-// student's weights but has no import, and a run starts only from its settings and seed). The run starts again from
-// its settings on the new worker; the same seed takes the same batches, so its first steps retrace the lost ones. The
-// curves drawn before the failure stay, and the retraced steps are not drawn a second time.
+// A resume when there is a checkpoint: on WebGPU the worker posts one of each racing student now and then
+// (worker-train.js; weights, optimizer state, batch order and position, the step), and the page keeps the latest
+// (worker-host.js). The new worker starts the run from its settings and loads the checkpoint (Lab.resume): the run
+// goes on from the checkpoint's step, with the same step count and accuracy, on the CPU. The steps between the
+// checkpoint and the failure are trained again; those already drawn are not drawn a second time.
+//
+// A restart without one (a failure before the first checkpoint, any failure of the CPU build, which takes none, or a
+// checkpoint the new worker refuses): the run starts again from its settings and seed; the same seed takes the same
+// batches, so its first steps retrace the lost ones, and the retraced steps already drawn are not drawn again.
 //
 // At most one automatic restart per WINDOW_MS, and one per run: a second failure stops the lab with a Reload hint.
 
@@ -26,18 +31,19 @@ export function createRecovery({ windowMs = () => undefined, now = () => perform
   let restartedRun = null; // the id of the run started again after the last failure
   let drawn = 0; // the last step on the charts
   let through = 0; // the steps up to here are on the charts from a worker that failed
-  let pending = null; // the run to start again once the new worker is ready: {config, paused}
+  let pending = null; // the run to start again once the new worker is ready: {config, paused, checkpoint}
 
   return {
     /**
      * A started worker failed: true to replace it (and, when a run was going, to start that again), false to stop.
-     * @param {{running: boolean, paused: boolean, runId: number, config: object | null}} now the page at the failure
+     * @param {{running: boolean, paused: boolean, runId: number, config: object | null, checkpoint?: object | null}} now
+     *        the page at the failure; checkpoint: the run's latest, to resume it from
      */
-    allow({ running, paused, runId, config }) {
+    allow({ running, paused, runId, config, checkpoint = null }) {
       const t = now();
       if (t - lastRestart < (windowMs() ?? WINDOW_MS) || (running && runId === restartedRun)) return false;
       lastRestart = t;
-      pending = running && config ? { config, paused } : null;
+      pending = running && config ? { config, paused, checkpoint } : null;
       if (pending) through = drawn;
       return true;
     },

@@ -1,8 +1,9 @@
 // The page's side of the worker's life: starts it, hands its messages to the page, and when it fails for good – a
 // wasm trap, a lost GPU (worker.js posts `fatal`), an error it did not catch, a message that cannot be read, no answer
 // to a ping (ask.js) – replaces it as recovery.js allows: a new worker (on the CPU build when the WebGPU build failed)
-// reloads the data and the teacher, and the run that was going starts again, on the curves it had drawn. Otherwise the
-// lab stops and says to reload. Each failure is told in a notice.
+// reloads the data and the teacher, and the run that was going goes on, on the curves it had drawn: from the latest
+// checkpoint the worker posted (on WebGPU, worker-train.js), else from its settings and seed. Otherwise the lab stops
+// and says to reload. Each failure is told in a notice.
 
 import { createAsk } from './ask.js';
 import { createRecovery } from './recovery.js';
@@ -17,7 +18,9 @@ import { t, num } from './i18n.js';
  */
 export function createWorkerHost(page) {
   // Set only by the browser tests, before the page's scripts run (tests/e2e/recovery.test.mjs): traps to force in
-  // each new worker ({traps: [{where, atStep}, …]}), shorter timeouts, the restart window; `post` is set here.
+  // each new worker ({traps: [{where, atStep}, …]}), shorter timeouts, the restart window; `post` is set here; lists
+  // `checkpoints`, `resumed` and `progress`, when given, collect what the workers posted of those; `corruptCheckpoint`
+  // damages the checkpoint handed to the new worker.
   const hooks = globalThis.__distillLabTest ?? null;
   const recovery = createRecovery({ windowMs: () => hooks?.restartWindowMs });
   let worker = null;
@@ -26,6 +29,7 @@ export function createWorkerHost(page) {
   let run = null; // the run started last: {config, runId}
   let restoring = false; // the new worker's first 'ready' starts the run again
   let again = null; // the run being started again
+  let saved = null; // the latest checkpoint of the run going: {runId, step, students, ms, wallMs}
 
   const ask = createAsk(() => worker, {
     timeoutMs: () => hooks?.askTimeoutMs, pingMs: () => hooks?.pingMs,
@@ -37,6 +41,17 @@ export function createWorkerHost(page) {
     if (w !== worker || !msg) return;
     if (msg.status === 'backend') backend = msg.backend;
     if (msg.status === 'fatal') return failed(w, msg.message);
+    if (msg.status === 'checkpoint') {
+      if (msg.runId === run?.runId) saved = msg;
+      hooks?.checkpoints?.push({ runId: msg.runId, step: msg.step, bytes: msg.bytes, costMs: msg.costMs });
+      return;
+    }
+    if (msg.status === 'resumed') {
+      hooks?.resumed?.push({ runId: msg.runId, step: msg.step, message: msg.message ?? null });
+      if (msg.message) page.notice(t('recovery.refused', { message: msg.message, step: num(recovery.through()) }));
+      return;
+    }
+    if (msg.status === 'progress') hooks?.progress?.push({ runId: msg.runId, step: msg.step, count: msg.losses?.length ?? 0 });
     if (msg.status === 'progress') msg = recovery.trim(msg);
     // The evaluations of the steps before the failure are on the charts already.
     if (msg.status === 'eval' && msg.step <= recovery.through()) return;
@@ -54,10 +69,20 @@ export function createWorkerHost(page) {
   function post(w, msg, transfer) {
     if (msg.command === 'start') {
       run = { config: msg.config, runId: msg.runId };
+      saved = null;
       if (again) recovery.restarted(msg.runId);
       else recovery.clear();
+      const from = again?.checkpoint;
+      if (from) {
+        // The checkpoint's bytes move to the new worker (transferred, not copied).
+        const { step, students, ms, wallMs } = from;
+        if (hooks?.corruptCheckpoint) students.distilled[students.distilled.length - 9] ^= 1; // tests: a damaged one
+        msg = { ...msg, resume: { step, students, ms, wallMs } };
+        transfer = [...transfer, ...Object.values(students).map((b) => b.buffer)];
+      }
     } else if (msg.command === 'reset' || (msg.command === 'load' && !restoring)) {
       recovery.clear();
+      saved = null;
     }
     w.postMessage(msg, transfer);
     if (msg.command === 'start' && again?.paused) w.postMessage({ command: 'pause' });
@@ -73,12 +98,16 @@ export function createWorkerHost(page) {
     ask.dropAll(t('error.workerReplaced'));
     page.onLost(message);
     // A worker that never started its wasm is not started again: the next would fail the same way.
-    if (!backend || !recovery.allow({ running, paused: state === 'paused', runId: run?.runId, config: run?.config })) {
+    // Checkpoints come from the WebGPU build only; the new worker, on the CPU build, resumes from the latest.
+    const checkpoint = running && backend === 'webgpu' && saved?.runId === run?.runId ? saved : null;
+    saved = null;
+    if (!backend || !recovery.allow({ running, paused: state === 'paused', runId: run?.runId, config: run?.config, checkpoint })) {
       page.stop(t(backend ? 'recovery.stopped' : 'error.worker', { message }));
       return;
     }
-    const key = running ? 'recovery.run' : state === 'done' ? 'recovery.done' : 'recovery.idle';
-    page.notice(t(key, { message, step: num(recovery.through()) }));
+    let key = running ? 'recovery.run' : state === 'done' ? 'recovery.done' : 'recovery.idle';
+    if (checkpoint) key = 'recovery.resume';
+    page.notice(t(key, { message, step: num(recovery.through()), from: num(checkpoint?.step ?? 0) }));
     if (backend === 'webgpu') page.notice(t('recovery.cpu'));
     page.restart(backend === 'webgpu' ? { backend: 'cpu', why: 'gpuLost', detail: message } : {});
   }

@@ -1,8 +1,18 @@
 // The student's training loop, in the worker: chunks of trainSteps(k) sized to ~CHUNK_MS, evaluations on multiples of
-// evalEvery, the data-free generator's grid, NaN pauses, and the end-of-run reports. Messages: see worker.js.
+// evalEvery, the data-free generator's grid, NaN pauses, checkpoints, and the end-of-run reports. Messages: see
+// worker.js.
+//
+// Checkpoints (run.checkpoints: on the WebGPU build, whose GPU may be lost): every racing student's weights, optimizer
+// state and batch position (Lab.checkpoint), posted to the page, which keeps the latest; a run started again after a
+// failure resumes from it (run.from) instead of its seed. One after the first chunk, then at most one per
+// CHECKPOINT_MS of training and never more than CHECKPOINT_SHARE of the training time they cover, and one at each pause.
 
 /** Target wall time of one training chunk: long enough to amortise the call, short enough for a snappy pause. */
 const CHUNK_MS = 75;
+/** At most one checkpoint per this much training (wall time) … */
+const CHECKPOINT_MS = 2500;
+/** … and their read-backs at most this share of the time. */
+const CHECKPOINT_SHARE = 0.03;
 
 /**
  * `withLab(fn)`: runs fn(lab) between other calls into the wasm; `post`: to the page; `tick`: yields to the event
@@ -59,19 +69,55 @@ export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
     return { r: first, baselineLosses };
   }
 
-  /** The training loop: chunks of `trainSteps(k)`, k adapted to ~CHUNK_MS, yielding to the event loop between them. */
+  /**
+   * A checkpoint of every racing student at `step` (all of them there), posted with its buffers transferred:
+   * {status: 'checkpoint', runId, step, students: {which: Uint8Array}, ms, wallMs, bytes, costMs}.
+   */
+  async function checkpoint(run, stats, step, wallMs) {
+    const t0 = performance.now();
+    const students = {};
+    for (const which of run.students) students[which] = await withLab((l) => l.checkpoint(which));
+    const costMs = performance.now() - t0;
+    run.saved = { at: performance.now(), step, costMs };
+    if (run.cancelled) return;
+    const buffers = Object.values(students).map((b) => b.buffer);
+    post({
+      status: 'checkpoint', runId: run.id, step, students, ms: { ...stats.ms }, wallMs, costMs,
+      bytes: buffers.reduce((sum, b) => sum + b.byteLength, 0),
+    }, buffers);
+  }
+
+  /** Whether a checkpoint at `step` is due (see the header); `pausing`: the run pauses there. */
+  function checkpointDue(run, stats, step, pausing) {
+    if (!run.checkpoints || step <= run.saved.step || !run.students.every((w) => stats.steps[w] === step)) return false;
+    const since = performance.now() - run.saved.at;
+    return pausing || run.saved.step === run.from.step || since >= Math.max(CHECKPOINT_MS, run.saved.costMs / CHECKPOINT_SHARE);
+  }
+
+  /**
+   * The training loop: chunks of `trainSteps(k)`, k adapted to ~CHUNK_MS, yielding to the event loop between them.
+   * `run.from` {step, ms, wallMs}: the students were resumed from a checkpoint of that step (else step 0).
+   */
   return async function train(run) {
     // evalEvery 0: evaluate only at the end.
     const evalEvery = run.config.evalEvery > 0 ? Math.floor(run.config.evalEvery) : Infinity;
-    const stats = { trainMs: 0, evalMs: 0, done: 0, ms: { distilled: 0, baseline: 0 }, steps: { distilled: 0, baseline: 0 } };
-    let activeMs = 0; // wall time not spent paused
+    run.from = { step: 0, ms: {}, wallMs: 0, ...run.from };
+    const first = run.from.step;
+    const stats = {
+      trainMs: 0, evalMs: 0, done: 0,
+      ms: { distilled: run.from.ms.distilled ?? 0, baseline: run.from.ms.baseline ?? 0 },
+      steps: { distilled: first, baseline: first },
+    };
+    let activeMs = run.from.wallMs; // wall time not spent paused
     let k = 1;
-    let step = 0;
+    let step = first;
     let rate = 0;
     let segment = performance.now();
+    run.saved = { at: segment, step: first, costMs: 0 };
 
     while (!run.cancelled) {
       if (run.pauseRequested) {
+        if (checkpointDue(run, stats, step, true)) await checkpoint(run, stats, step, activeMs + performance.now() - segment);
         activeMs += performance.now() - segment;
         post({ status: 'paused', runId: run.id, reason: run.pauseReason || 'paused' });
         run.pauseReason = null;
@@ -133,6 +179,7 @@ export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
           return;
         }
       }
+      if (checkpointDue(run, stats, step, false)) await checkpoint(run, stats, step, activeMs + performance.now() - segment);
       await tick();
     }
   }

@@ -1,7 +1,8 @@
 // Module worker: the wasm (and so all training) runs here, never on the page's thread.
 // Protocol (GUIDE §3): `{command: …}` in, `{status: …}` out.
 //
-// In:  init {backend: auto|cpu|webgpu, why?: 'gpuLost', detail?, test?} | load {dataset} | start {config, runId}
+// In:  init {backend: auto|cpu|webgpu, why?: 'gpuLost', detail?, test?} | load {dataset}
+//      | start {config, runId, resume?: {step, students: {which: bytes}, ms, wallMs}: a checkpoint to go on from}
 //      | pause | resume | reset
 //      | ask {id, what, args}: a query of the teaching views, see ASK, or 'ping' | chain … | chainStop: see chain-runner.js
 //      | test-trap: the browser tests' forced trap, see worker-fatal.js
@@ -16,6 +17,8 @@
 //      progress {step, totalSteps, epoch, losses, baselineLosses, discriminator, stepsPerSec}
 //      | eval {step, testAccuracy, testErrors, testLoss, baseline: {…} | null}
 //      | paused {reason} | done {step, testAccuracy, testErrors, wallSeconds, stepsPerSec, students, teacher}
+//      | checkpoint {step, students: {which: Uint8Array}, ms, wallMs, bytes, costMs}: on WebGPU, see worker-train.js
+//      | resumed {step, message?}: the run went on from its checkpoint's step, or (message: why not) from its seed
 //      (epoch is 0-based, as the wasm reports it). With config.race, the hard-label twin ('baseline') trains the same
 //      steps as the distilled student, chunk by chunk; each one's own training time is measured.
 
@@ -93,7 +96,7 @@ async function ask(msg) {
   }
 }
 
-const post = (msg) => self.postMessage(msg);
+const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 const messageOf = (e) => (e && e.message ? e.message : String(e));
 /** Posts an error: `fatal` when the wasm (or, with `gpu`, the WebGPU device) cannot be trusted any more. */
@@ -180,7 +183,7 @@ self.onmessage = (event) => {
     case 'start':
       pauseNext = false;
       stopRun();
-      return enqueue(() => start(msg.config, msg.runId));
+      return enqueue(() => start(msg.config, msg.runId, msg.resume));
     default:
       post({ status: 'error', message: `worker: unknown command ${JSON.stringify(msg.command)}` });
   }
@@ -333,14 +336,42 @@ async function ownCommand(msg) {
   }
 }
 
-async function start(config, id = 0) {
+async function start(config, id = 0, resume = null) {
   await waitRunEnded();
   if (!lab || !loaded) throw new Error('load a dataset and its teacher before starting');
   await withLab((l) => l.start(config));
   if (methodIs(config.method, (m) => m.params.some((p) => p.kind === 'layermap'))) post({ status: 'layermap', runId: id, map: await withLab((l) => l.layerMap()) });
   const students = config.race ? ['distilled', 'baseline'] : ['distilled'];
-  run = { id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null };
+  const from = resume ? await resumeFrom(resume, config, students, id) : null;
+  run = {
+    id, config, students, cancelled: false, pauseRequested: pauseNext, wake: null, from,
+    checkpoints: backend?.backend === 'webgpu', // a GPU may be lost; the CPU build's runs start again from their seed
+  };
   pauseNext = false;
   // On WebGPU, an error in the middle of a run (its settings were checked by start) is the GPU failing.
   run.ended = train(run).catch((e) => report(e, true));
+}
+
+/**
+ * Resumes each student of the run just started from its checkpoint in `resume`; returns where the run goes on from
+ * ({step, ms, wallMs}), or null when the checkpoint was refused: the run is started again from its seed instead.
+ * Says which in `resumed`.
+ */
+async function resumeFrom(resume, config, students, id) {
+  try {
+    const steps = [];
+    for (const which of students) {
+      const bytes = resume.students?.[which];
+      if (!bytes) throw new Error(`no checkpoint of the ${which} student`);
+      steps.push(await withLab((l) => l.resume(which, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))));
+    }
+    if (steps.some((s) => s !== steps[0])) throw new Error(`the students' checkpoints are at steps ${steps.join(', ')}`);
+    post({ status: 'resumed', runId: id, step: steps[0] });
+    return { step: steps[0], ms: resume.ms ?? {}, wallMs: resume.wallMs ?? 0 };
+  } catch (e) {
+    if (fatalKind(e, backend?.backend)) throw e;
+    await withLab((l) => l.start(config)); // the students as start made them, from the seed
+    post({ status: 'resumed', runId: id, step: 0, message: messageOf(e) });
+    return null;
+  }
 }

@@ -1,6 +1,21 @@
 //! Seeded shuffling and batching.
 
 use crate::rng::Rng;
+use crate::{err, Result};
+
+/// Where a [`Batcher`] stands, for a checkpoint: its generator, the current epoch's order, the
+/// position in it and the epochs completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatcherState {
+    /// The shuffling generator's state ([`Rng::state`]).
+    pub rng: u64,
+    /// The current epoch's order of the example indices.
+    pub order: Vec<usize>,
+    /// The position of the next batch in `order`.
+    pub cursor: usize,
+    /// Completed epochs.
+    pub epoch: usize,
+}
 
 /// Yields shuffled mini-batches of example indices, reshuffling every epoch.
 ///
@@ -51,6 +66,45 @@ impl Batcher {
         self.epoch
     }
 
+    /// Where it stands ([`Batcher::restore`] puts it back there).
+    pub fn state(&self) -> BatcherState {
+        BatcherState {
+            rng: self.rng.state(),
+            order: self.order.clone(),
+            cursor: self.cursor,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Puts it where `state` says: refused unless the order is a permutation of this batcher's
+    /// examples and the position lies in it.
+    pub fn restore(&mut self, state: BatcherState) -> Result<()> {
+        let n = self.order.len();
+        if state.order.len() != n {
+            return Err(err!(
+                "the batch order covers {} examples, the run has {n}",
+                state.order.len()
+            ));
+        }
+        let mut seen = vec![false; n];
+        for &i in &state.order {
+            if i >= n || std::mem::replace(&mut seen[i], true) {
+                return Err(err!("the batch order is not a permutation of the examples"));
+            }
+        }
+        if state.cursor > n {
+            return Err(err!(
+                "the batch position {} lies beyond the {n} examples",
+                state.cursor
+            ));
+        }
+        self.rng = Rng::from_state(state.rng);
+        self.order = state.order;
+        self.cursor = state.cursor;
+        self.epoch = state.epoch;
+        Ok(())
+    }
+
     /// The next batch of indices.
     pub fn next_batch(&mut self) -> Vec<usize> {
         if self.cursor >= self.order.len() {
@@ -88,5 +142,27 @@ mod tests {
         let second = e.next_batch();
         assert_ne!(first, second);
         assert_eq!(e.epoch(), 1);
+    }
+
+    #[test]
+    fn a_restored_state_goes_on_with_the_same_batches() {
+        let mut a = Batcher::new(20, 6, 3);
+        for _ in 0..5 {
+            a.next_batch();
+        }
+        let mut b = Batcher::new(20, 6, 9);
+        b.restore(a.state()).unwrap();
+        for _ in 0..10 {
+            assert_eq!(a.next_batch(), b.next_batch());
+        }
+        assert_eq!(a.epoch(), b.epoch());
+        let mut bad = a.state();
+        bad.order[0] = bad.order[1];
+        assert!(b
+            .restore(bad)
+            .unwrap_err()
+            .message()
+            .contains("permutation"));
+        assert!(Batcher::new(21, 6, 3).restore(a.state()).is_err());
     }
 }

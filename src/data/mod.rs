@@ -11,7 +11,7 @@ mod read;
 mod transfer;
 
 pub use augment::jitter;
-pub use batch::Batcher;
+pub use batch::{Batcher, BatcherState};
 pub use dataset::{
     Dataset, DatasetKind, Split, BUNDLED_CLASSES, FILES, MAX_CLASSES, MIN_CLASSES, PIXELS, SIDE,
 };

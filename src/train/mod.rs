@@ -10,6 +10,7 @@ mod eval;
 mod generations;
 mod loss;
 mod optim;
+mod optim_step;
 mod progressive;
 mod run;
 mod selfcheck;
@@ -28,11 +29,12 @@ pub use generations::{
     born_again, teacher_assistant_chain, Chain, ChainReport, Generation, Source, Stage,
 };
 pub use optim::{learning_rate, Optimizer, Schedule};
+pub use optim_step::{Optim, ParamState, StateTensor};
 pub use progressive::{
     adapter_dims, format_layer_map, layer_feature, layer_names, parse_layer_map, resolve_layer_map,
     LayerMap, MAX_PAIRS,
 };
-pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES};
+pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES, CHECKPOINT_VERSION};
 pub use selfcheck::{self_check, SelfCheck, SELF_CHECK_TOLERANCE};
 pub use student::{
     Discriminator, Generator, Student, DISCRIMINATOR_WIDTH, GEN_CHANNELS, NOISE_DIM,

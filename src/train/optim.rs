@@ -14,10 +14,12 @@
 //! constant; cosine `η·(1 + cos(π·t'/(T−W)))/2`; or step, `η` divided by 10 at 50 % and again at
 //! 75 % of them. These equal PyTorch's `LinearLR` + `CosineAnnealingLR` / `MultiStepLR` in a
 //! `SequentialLR` (tests/golden/gen_optim.py).
+//!
+//! The update rules themselves are in [`Optim`] (optim_step.rs).
 
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, LionConfig, ModuleOptimizer, SgdConfig};
 use serde::{Deserialize, Serialize};
+
+use super::optim_step::Optim;
 
 /// Learning-rate schedule over the run (after any warm-up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,19 +71,10 @@ impl Optimizer {
         }
     }
 
-    /// The optimizer for a module (`momentum` is SGD's μ).
-    pub fn init(self, momentum: f64) -> ModuleOptimizer {
-        match self {
-            Self::Adam => AdamConfig::new().init(),
-            Self::Sgd => SgdConfig::new()
-                .with_momentum(Some(MomentumConfig {
-                    momentum,
-                    dampening: 0.0,
-                    nesterov: false,
-                }))
-                .init(),
-            Self::Lion => LionConfig::new().init(),
-        }
+    /// The optimizer for a module, without state yet (`momentum` is SGD's μ): burn's
+    /// arithmetic, with a state that a checkpoint can read and load ([`Optim`]).
+    pub fn init(self, momentum: f64) -> Optim {
+        Optim::new(self, momentum)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod bench;
 mod chains;
+mod checkpoint;
 mod config;
 mod own;
 mod views;
@@ -244,12 +245,7 @@ impl Lab {
     /// distillation's discriminator accuracy per step, else empty), finished, nanPaused, message}`.
     #[wasm_bindgen(js_name = trainSteps)]
     pub async fn train_steps(&mut self, n: usize, which: &str) -> Result<JsValue, JsError> {
-        let run = match which {
-            "distilled" => self.distilled.as_mut(),
-            "baseline" => self.baseline.as_mut(),
-            _ => None,
-        }
-        .ok_or_else(|| JsError::new(&format!("no {which} student: call start first")))?;
+        let run = self.run_mut(which)?;
         let report = run.train_steps(n).await.map_err(js_err)?;
         let out = to_js(&serde_json::json!({
             "step": report.step, "totalSteps": report.total_steps, "epoch": report.epoch,
@@ -335,6 +331,15 @@ impl Lab {
         match which {
             "distilled" => self.distilled.as_ref(),
             "baseline" => self.baseline.as_ref(),
+            _ => None,
+        }
+        .ok_or_else(|| JsError::new(&format!("no {which} student: start a run first")))
+    }
+
+    fn run_mut(&mut self, which: &str) -> Result<&mut Run, JsError> {
+        match which {
+            "distilled" => self.distilled.as_mut(),
+            "baseline" => self.baseline.as_mut(),
             _ => None,
         }
         .ok_or_else(|| JsError::new(&format!("no {which} student: start a run first")))

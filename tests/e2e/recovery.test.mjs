@@ -1,6 +1,7 @@
 // A worker that fails for good (www/worker-host.js, recovery.js): a wasm trap in the middle of a run (forced the way a
-// Rust panic surfaces, WebAssembly.RuntimeError 'unreachable' out of trainSteps), on the CPU build and on the WebGPU
-// one; an error the worker's handler throws; a worker that stops answering; and the guard against restart loops.
+// Rust panic surfaces, WebAssembly.RuntimeError 'unreachable' out of trainSteps), on the CPU build (the run starts
+// again from its seed) and on the WebGPU one, and a lost GPU (the run resumes on the CPU from its last checkpoint); an
+// error the worker's handler throws; a worker that stops answering; and the guard against restart loops.
 // The traps come from window.__distillLabTest, which only an init script can set (a link cannot): its `traps` go to
 // each new worker in turn, `post` reaches the current one, `points` reads the curves. First, recovery.js's rule alone.
 import { test } from 'node:test';
@@ -67,7 +68,7 @@ test('the restart rule, and the retraced steps left out of the curves (no browse
   r.trim({ step: 40, losses: Float32Array.of(1, 2) });
   assert.equal(r.allow({ running: true, paused: false, runId: 1, config }), true);
   assert.equal(r.through(), 40);
-  assert.deepEqual(r.takeRun(), { config, paused: false });
+  assert.deepEqual(r.takeRun(), { config, paused: false, checkpoint: null });
   assert.equal(r.takeRun(), null, 'once');
   r.restarted(2);
   const m = r.trim({ step: 42, losses: Float32Array.of(5, 6, 7, 8), baselineLosses: [9, 9, 9, 9], discriminator: new Float32Array() });
@@ -77,8 +78,9 @@ test('the restart rule, and the retraced steps left out of the curves (no browse
   assert.equal(r.allow({ running: false, paused: false, runId: 2, config }), false, 'within the window');
   clock += WINDOW_MS;
   assert.equal(r.allow({ running: true, paused: false, runId: 2, config }), false, 'the restarted run again');
-  assert.equal(r.allow({ running: true, paused: true, runId: 3, config }), true, 'another run, after the window');
-  assert.deepEqual(r.takeRun(), { config, paused: true });
+  const checkpoint = { step: 40, students: {} };
+  assert.equal(r.allow({ running: true, paused: true, runId: 3, config, checkpoint }), true, 'another run, after the window');
+  assert.deepEqual(r.takeRun(), { config, paused: true, checkpoint });
   r.clear();
   assert.equal(r.through(), 0);
 });
@@ -103,7 +105,7 @@ test('a trap mid-run: a new worker runs it again on the curves drawn so far, to 
   await page.click('#btn-pause'); // Resume: its first chunk traps
   const notice = await waitForNotice(page, /worker failed at step/);
   assert.match(notice, new RegExp(`at step ${at} \\(unreachable\\)`), notice);
-  assert.match(notice, /cannot load a run’s weights or optimizer state back/, notice);
+  assert.match(notice, /starts the run again from its settings and seed, as there is no checkpoint of it/, notice);
   const started = Date.now();
   await waitForState(page, 'done', 120_000);
   const recoveredIn = Date.now() - started;
@@ -125,25 +127,55 @@ test('a trap mid-run: a new worker runs it again on the curves drawn so far, to 
 });
 
 /**
- * A WebGPU run failed by `trap` (a test-trap message) before its next chunk: the run finishes on the CPU build, each
- * step drawn once, the badge saying why (`reason`); returns the badge's reason.
+ * A WebGPU run failed by `trap` before a chunk: the run resumes on the CPU build from the last checkpoint the WebGPU
+ * worker posted, each step drawn once, the badge saying why (`reason`); returns the badge's reason. `paused`: the trap
+ * is armed while the run is paused (the pause takes a checkpoint), else `trap` goes to the first worker before the run
+ * starts (checkpoints as the run takes them). The hooks' lists record what the workers posted, before the page trims it.
  */
-async function gpuFailure(t, trap, reason) {
+async function gpuFailure(t, trap, reason, { paused = true } = {}) {
   const lab = await launch({ webgpu: true });
   t.after(() => lab.close());
   const { page } = lab;
-  await open(lab, {}, `${RUN}&backend=webgpu`);
+  const hooks = { checkpoints: [], resumed: [], progress: [], traps: paused ? [] : [trap] };
+  await open(lab, hooks, `${RUN}&backend=webgpu`);
   assert.equal(await page.getAttribute('#backend-badge', 'data-backend'), 'webgpu', JSON.stringify(await describe(page)));
 
-  const at = await startAndPause(page, 3, 180_000);
-  await post(page, { command: 'test-trap', ...trap });
-  await page.click('#btn-pause');
-  await waitForNotice(page, new RegExp(`worker failed at step ${at} `));
+  let pausedAt = null;
+  if (paused) {
+    pausedAt = await startAndPause(page, 3, 180_000);
+    await post(page, { command: 'test-trap', ...trap });
+    await page.click('#btn-pause');
+  } else {
+    await page.click('#btn-start');
+  }
+  const notice = await waitForNotice(page, /worker failed at step \d+ /, 240_000);
+  const at = Number(notice.match(/failed at step (\d+) /)[1]);
   await waitForNotice(page, /came from the WebGPU build, so the new worker runs the CPU build/);
   await waitForState(page, 'done', 120_000);
   assert.equal(await page.getAttribute('#backend-badge', 'data-backend'), 'cpu');
   const text = await page.textContent('#backend-reason');
   assert.match(text, reason);
+
+  // The last checkpoint before the failure (the pause took one at its step), and the new worker went on from it.
+  const log = await page.evaluate(() => {
+    const { checkpoints, resumed, progress } = window.__distillLabTest;
+    return { checkpoints, resumed, progress };
+  });
+  const lost = log.progress[0].runId;
+  const saved = log.checkpoints.filter((c) => c.runId === lost && c.step <= at).at(-1);
+  assert.ok(saved, `a checkpoint before step ${at}: ${JSON.stringify(log.checkpoints)}`);
+  if (paused) assert.equal(saved.step, pausedAt, 'the pause took a checkpoint');
+  // (The failure's message may run over several lines.)
+  assert.match(notice, new RegExp(`failed at step ${at} .*resumes the run on the CPU from its last checkpoint, at step ${saved.step}:`, 's'));
+  assert.equal(log.resumed.length, 1, JSON.stringify(log.resumed));
+  assert.equal(log.resumed[0].step, saved.step);
+  assert.equal(log.resumed[0].message, null);
+  const after = log.progress.filter((p) => p.runId === log.resumed[0].runId);
+  assert.equal(after[0].step, saved.step + 1, 'the first chunk on the CPU trains the step after the checkpoint');
+  assert.equal(after[0].step - after[0].count, saved.step, 'and reports no step up to the checkpoint');
+  after.forEach((p, i) => i > 0 && assert.equal(p.step - p.count, after[i - 1].step, 'the chunks follow each other'));
+  assert.equal(after.at(-1).step, 125);
+
   const acc = await accuracy(page);
   assert.ok(acc > 75, `final accuracy ${acc}%`);
   const { steps } = await points(page);
@@ -154,20 +186,49 @@ async function gpuFailure(t, trap, reason) {
   // A lost device is reported by the browser and by wgpu on the console; nothing else may be.
   lab.log.consoleErrors = lab.log.consoleErrors.filter((m) => !/device was lost|destroyed/i.test(m));
   assertClean(assert, lab);
+  const costs = log.checkpoints.map((c) => `step ${c.step}: ${c.bytes} B in ${Math.round(c.costMs)} ms`).join('; ');
+  t.diagnostic(`failed at step ${at}, resumed from ${saved.step}; checkpoints on WebGPU: ${costs}`);
   return text;
 }
 
-test('a trap on the WebGPU build: the run goes on on the CPU build, and the visitor is told', { timeout: 300_000 }, (t) =>
-  gpuFailure(t, { atStep: 0 }, /the WebGPU build failed in this session \(unreachable\)/));
+test('a trap on the WebGPU build: the run resumes on the CPU build from its checkpoint, and the visitor is told', {
+  timeout: 300_000,
+}, (t) => gpuFailure(t, { atStep: 0 }, /the WebGPU build failed in this session \(unreachable\)/));
 
-test('a lost GPU: the device destroyed mid-run, the run finishes on the CPU build, and the visitor is told', {
+test('a lost GPU: the device destroyed mid-run, the run resumes on the CPU from its last checkpoint, and the visitor is told', {
   timeout: 300_000,
 }, async (t) => {
-  // GPUDevice.destroy() before the next chunk, as a driver reset loses a device: cubecl's lost-device callback poisons
-  // it, the next read back fails naming why.
-  const reason = await gpuFailure(t, { where: 'loseGpu', atStep: 0 },
-    /the WebGPU build failed in this session \(reading a tensor back from the device failed: The device is poisoned\)/);
+  // GPUDevice.destroy() before the chunk at step 40 or later, as a driver reset loses a device: cubecl's lost-device
+  // callback poisons it, the next read back fails naming why. The checkpoints the run took by then are its own.
+  const reason = await gpuFailure(t, { where: 'loseGpu', atStep: 40 },
+    /the WebGPU build failed in this session \(reading a tensor back from the device failed: The device is poisoned\)/,
+    { paused: false });
   t.diagnostic(`after the lost device: ${reason}`);
+});
+
+test('a damaged checkpoint: the new worker refuses it, says why, and the run starts again from its seed', {
+  timeout: 300_000,
+}, async (t) => {
+  const lab = await launch({ webgpu: true });
+  t.after(() => lab.close());
+  const { page } = lab;
+  await open(lab, { resumed: [], progress: [], corruptCheckpoint: true }, `${RUN}&backend=webgpu`);
+  const at = await startAndPause(page, 3, 180_000);
+  await post(page, { command: 'test-trap', atStep: 0 });
+  await page.click('#btn-pause');
+  await waitForNotice(page, new RegExp(`worker failed at step ${at} .*from its last checkpoint, at step ${at}:`, 's'));
+  const refused = await waitForNotice(page, /checkpoint could not be loaded/);
+  assert.match(refused, new RegExp(`\\(checkpoint: corrupt or truncated: its checksum does not match\\), so it starts again from its settings and seed instead: the first ${at} steps`), refused);
+  await waitForState(page, 'done', 120_000);
+  const log = await page.evaluate(() => ({ resumed: window.__distillLabTest.resumed, progress: window.__distillLabTest.progress }));
+  assert.equal(log.resumed.length, 1);
+  assert.equal(log.resumed[0].step, 0);
+  const after = log.progress.filter((p) => p.runId === log.resumed[0].runId);
+  assert.equal(after[0].step - after[0].count, 0, 'the new worker trains from step 1');
+  assert.deepEqual((await points(page)).steps, Array.from({ length: 125 }, (_, i) => i + 1), 'each step drawn once');
+  assert.ok((await accuracy(page)) > 75);
+  lab.log.consoleErrors = lab.log.consoleErrors.filter((m) => !/device was lost|destroyed/i.test(m));
+  assertClean(assert, lab);
 });
 
 test('a trap in a chain: the chain says so, a new worker takes over; a second failure within a minute stops the lab', {

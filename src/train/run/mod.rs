@@ -1,7 +1,10 @@
 //! One training run, advanced in chunks of steps so a browser can stay responsive.
 
+mod checkpoint;
 mod step;
 mod teacher;
+
+pub use checkpoint::CHECKPOINT_VERSION;
 
 use std::sync::Arc;
 
@@ -9,15 +12,13 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use super::Student;
 use super::{evaluate_logits, predict_with, soft_term_rows, Evaluation, TrainConfig};
+use super::{Optim, Student};
 use crate::data::{Batcher, Dataset, PIXELS};
 use crate::method::StepLoss;
 use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
-
-type Optim = burn::optim::ModuleOptimizer;
 
 /// What a chunk of training did.
 #[derive(Debug, Clone, Serialize)]

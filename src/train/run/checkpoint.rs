@@ -1,0 +1,388 @@
+//! A run's checkpoint: everything its next step depends on, as bytes — the trained module's
+//! parameters (student network, FitNets' regressor or progressive adapters, discriminator,
+//! generator: in visit order), the optimizer's state, the batch order and position, the
+//! augmentation generator, the step and the fingerprints. [`Run::resume`] loads it into a run
+//! built from the same settings, on any device: the browser takes one on WebGPU and, when the GPU
+//! is lost, goes on from it on the CPU build.
+//!
+//! Format (little-endian): the 8 bytes `DLABCKPT`, a `u32` version ([`CHECKPOINT_VERSION`]), a
+//! `u32` header length and the header (JSON: the settings, the data's size and labels'
+//! fingerprint, the positions, the parameters' shapes and which of them have optimizer state);
+//! then `f32` values — each parameter, then each stepped parameter's state tensors (Adam: `m`,
+//! `v`; SGD: velocity; Lion: momentum) — and the epoch's batch order (`u32` each); last a `u64`
+//! checksum of all the bytes before it.
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Tensor, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::Run;
+use crate::data::BatcherState;
+use crate::rng::{Fingerprint, Rng};
+use crate::train::{Optimizer, ParamState, StateTensor};
+use crate::{err, Result};
+
+const MAGIC: &[u8; 8] = b"DLABCKPT";
+/// The version of the format [`Run::checkpoint`] writes.
+pub const CHECKPOINT_VERSION: u32 = 1;
+/// The settings that do not change the training itself, and may differ on resuming.
+const FREE_SETTINGS: [&str; 1] = ["evalEvery"];
+
+/// What the checkpoint says besides its numbers.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    config: serde_json::Value,
+    dataset: String,
+    /// Training examples the run draws from, and the fingerprint of their labels.
+    train: usize,
+    labels: u64,
+    classes: usize,
+    teachers: usize,
+    step: usize,
+    total_steps: usize,
+    epoch: usize,
+    cursor: usize,
+    batch_rng: u64,
+    aug_rng: u64,
+    init_fingerprint: u64,
+    batch_fingerprint: u64,
+    optimizer: Optimizer,
+    /// Each parameter's shape, in visit order.
+    params: Vec<Vec<usize>>,
+    /// Per parameter: Adam's step count (0 for SGD and Lion) when it has optimizer state.
+    states: Vec<Option<usize>>,
+}
+
+impl Run {
+    /// The run as bytes (see the module docs), read back from the device asynchronously, in one
+    /// transaction.
+    pub async fn checkpoint(&self) -> Result<Vec<u8>> {
+        let params = parameters(&self.model);
+        let shapes: Vec<Vec<usize>> = params.iter().map(StateTensor::dims).collect();
+        let count = shapes.len();
+        let states = self.optim.states();
+        if states.len() > params.len() {
+            return Err(err!(
+                "the optimizer holds state for {} parameters, the module has {}",
+                states.len(),
+                params.len()
+            ));
+        }
+        let mut tx = Transaction::default();
+        for t in params.into_iter().chain(
+            states
+                .iter()
+                .flatten()
+                .flat_map(|s| s.tensors.iter().cloned()),
+        ) {
+            tx = t.register(tx);
+        }
+        let data = tx
+            .execute_async()
+            .await
+            .map_err(|e| err!("reading the checkpoint back from the device failed: {e:?}"))?;
+        let batcher = self.batcher.state();
+        let header = Header {
+            config: self.settings()?,
+            dataset: self.data.name.clone(),
+            train: self.batcher.len(),
+            labels: self.labels_fingerprint(),
+            classes: self.classes(),
+            teachers: self.teachers.len(),
+            step: self.step,
+            total_steps: self.total_steps,
+            epoch: batcher.epoch,
+            cursor: batcher.cursor,
+            batch_rng: batcher.rng,
+            aug_rng: self.aug_rng.state(),
+            init_fingerprint: self.init_fingerprint.value(),
+            batch_fingerprint: self.batch_fingerprint.value(),
+            optimizer: self.optim.kind(),
+            params: shapes,
+            states: (0..count)
+                .map(|i| states.get(i).cloned().flatten().map(|s| s.time))
+                .collect(),
+        };
+        let header = serde_json::to_vec(&header).map_err(|e| err!("checkpoint header: {e}"))?;
+        let values: usize = data.iter().map(|d| d.num_elements()).sum();
+        let mut out = Vec::with_capacity(32 + header.len() + 4 * (values + batcher.order.len()));
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for d in data {
+            let v = d
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|e| err!("unexpected tensor data in the checkpoint: {e:?}"))?;
+            v.iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+        }
+        for &i in &batcher.order {
+            out.extend_from_slice(&(i as u32).to_le_bytes());
+        }
+        let sum = checksum(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Goes on from `bytes`, a [`Run::checkpoint`] of a run with the same settings (the
+    /// evaluation interval aside), data, teachers and parameters; call it after the teacher
+    /// network is set (feature methods) and before training. A checkpoint that does not fit, is
+    /// truncated or corrupt is refused, naming why, and the run is left as it was. Pruning masks
+    /// are not part of it: set them again ([`Run::set_masks`]).
+    pub fn resume(&mut self, bytes: &[u8]) -> Result<()> {
+        let (header, body) = parse(bytes).map_err(|e| e.context("checkpoint"))?;
+        self.check(&header, body.len())
+            .map_err(|e| e.context("checkpoint"))?;
+        let mut floats = Floats(body);
+        let mut params = Vec::new();
+        for shape in &header.params {
+            params.push(StateTensor::from_values(
+                floats.take(shape.iter().product())?,
+                shape,
+                &self.device,
+            )?);
+        }
+        let inner = self.device.clone().inner();
+        let per = self.optim.tensors_per_param();
+        let mut states = Vec::new();
+        for (shape, time) in header.params.iter().zip(&header.states) {
+            states.push(match time {
+                None => None,
+                Some(time) => {
+                    let mut tensors = Vec::new();
+                    for _ in 0..per {
+                        let n = shape.iter().product();
+                        tensors.push(StateTensor::from_values(floats.take(n)?, shape, &inner)?);
+                    }
+                    Some(ParamState {
+                        time: *time,
+                        tensors,
+                    })
+                }
+            });
+        }
+        let order: Vec<usize> = floats
+            .0
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")) as usize)
+            .collect();
+        let mut batcher = self.batcher.clone();
+        batcher
+            .restore(BatcherState {
+                rng: header.batch_rng,
+                order,
+                cursor: header.cursor,
+                epoch: header.epoch,
+            })
+            .map_err(|e| e.context("checkpoint"))?;
+        // Everything fits: only now does the run change.
+        self.model = self.model.clone().map(&mut Load(params.into_iter()));
+        self.optim.set_states(states);
+        self.batcher = batcher;
+        self.aug_rng = Rng::from_state(header.aug_rng);
+        self.step = header.step;
+        self.init_fingerprint = Fingerprint::from_value(header.init_fingerprint);
+        self.batch_fingerprint = Fingerprint::from_value(header.batch_fingerprint);
+        Ok(())
+    }
+
+    /// The settings as the checkpoint's header holds them.
+    fn settings(&self) -> Result<serde_json::Value> {
+        serde_json::to_value(&self.config).map_err(|e| err!("the run's settings: {e}"))
+    }
+
+    /// The fingerprint of the labels of the examples the run draws from.
+    fn labels_fingerprint(&self) -> u64 {
+        let mut f = Fingerprint::default();
+        let n = self.batcher.len();
+        f.add(n as u64);
+        self.data.train.labels[..n]
+            .iter()
+            .for_each(|&l| f.add(l.into()));
+        f.value()
+    }
+
+    /// Whether the checkpoint `h` is of this run, naming the first difference; and whether its
+    /// body (`body` bytes) has exactly the values and order the header announces.
+    fn check(&self, h: &Header, body: usize) -> Result<()> {
+        let ours = self.settings()?;
+        let (Some(ours), Some(theirs)) = (ours.as_object(), h.config.as_object()) else {
+            return Err(err!("its settings are not an object"));
+        };
+        let keys = ours.keys().chain(theirs.keys());
+        for key in keys.filter(|k| !FREE_SETTINGS.contains(&k.as_str())) {
+            let (a, b) = (theirs.get(key), ours.get(key));
+            if a != b {
+                let show =
+                    |v: Option<&serde_json::Value>| v.map_or("nothing".into(), |v| v.to_string());
+                return Err(err!(
+                    "made with {key} = {}, this run has {}",
+                    show(a),
+                    show(b)
+                ));
+            }
+        }
+        let same = |what: &str, theirs: String, ours: String| {
+            if theirs == ours {
+                Ok(())
+            } else {
+                Err(err!("made with {what} {theirs}, this run has {ours}"))
+            }
+        };
+        same("dataset", h.dataset.clone(), self.data.name.clone())?;
+        same(
+            "training examples",
+            h.train.to_string(),
+            self.batcher.len().to_string(),
+        )?;
+        same("classes", h.classes.to_string(), self.classes().to_string())?;
+        if h.labels != self.labels_fingerprint() {
+            return Err(err!(
+                "made on other training labels (another transfer set?)"
+            ));
+        }
+        same(
+            "teachers",
+            h.teachers.to_string(),
+            self.teachers.len().to_string(),
+        )?;
+        same(
+            "total steps",
+            h.total_steps.to_string(),
+            self.total_steps.to_string(),
+        )?;
+        same(
+            "optimizer",
+            format!("{:?}", h.optimizer),
+            format!("{:?}", self.optim.kind()),
+        )?;
+        if h.step > h.total_steps {
+            return Err(err!("at step {} of {}", h.step, h.total_steps));
+        }
+        let shapes: Vec<Vec<usize>> = parameters(&self.model)
+            .iter()
+            .map(StateTensor::dims)
+            .collect();
+        if h.params != shapes {
+            return Err(err!(
+                "its {} parameters have shapes {:?}, this run's {} have {:?} (for a feature method, \
+                 set the teacher network before resuming)",
+                h.params.len(),
+                h.params,
+                shapes.len(),
+                shapes
+            ));
+        }
+        if h.states.len() != shapes.len() {
+            return Err(err!(
+                "optimizer state for {} parameters, the run has {}",
+                h.states.len(),
+                shapes.len()
+            ));
+        }
+        let per = self.optim.tensors_per_param();
+        let values: usize = shapes
+            .iter()
+            .zip(&h.states)
+            .map(|(s, t)| s.iter().product::<usize>() * (1 + per * usize::from(t.is_some())))
+            .sum();
+        let want = 4 * (values + h.train);
+        if body != want {
+            return Err(err!(
+                "{body} bytes of values and batch order, its header announces {want}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The header and the body (values and order) of a checkpoint, once its framing and checksum
+/// hold.
+fn parse(bytes: &[u8]) -> Result<(Header, &[u8])> {
+    if bytes.len() < 16 + 8 || &bytes[..8] != MAGIC {
+        return Err(err!("not a distill-lab checkpoint ({} bytes)", bytes.len()));
+    }
+    let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+    let version = word(8);
+    if version != CHECKPOINT_VERSION {
+        return Err(err!(
+            "format version {version}, this build reads version {CHECKPOINT_VERSION}"
+        ));
+    }
+    let (content, sum) = bytes.split_at(bytes.len() - 8);
+    let header_len = word(12) as usize;
+    if header_len > content.len() - 16 {
+        return Err(err!(
+            "truncated: its header alone needs {header_len} bytes, {} are left",
+            content.len() - 16
+        ));
+    }
+    if checksum(content) != u64::from_le_bytes(sum.try_into().expect("8 bytes")) {
+        return Err(err!("corrupt or truncated: its checksum does not match"));
+    }
+    let header: Header = serde_json::from_slice(&content[16..16 + header_len])
+        .map_err(|e| err!("its header cannot be read: {e}"))?;
+    Ok((header, &content[16 + header_len..]))
+}
+
+/// The parameters of `module` (by reference-counted handle), in visit order, without autodiff
+/// (a transaction reads tensors of one kind: the optimizer's state has none).
+fn parameters<M: Module>(module: &M) -> Vec<StateTensor> {
+    struct Collect(Vec<StateTensor>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(StateTensor::wrap(param.val().inner()));
+        }
+    }
+    let mut c = Collect(Vec::new());
+    module.visit(&mut c);
+    c.0
+}
+
+/// Replaces each parameter, in visit order, by the next tensor (of its shape, checked before).
+struct Load(std::vec::IntoIter<StateTensor>);
+
+impl ModuleMapper for Load {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let value = self
+            .0
+            .next()
+            .and_then(StateTensor::get::<D>)
+            .expect("checked against the module's parameters");
+        param.map(|old| value.set_require_grad(old.is_require_grad()))
+    }
+}
+
+/// The body's `f32` values, taken in order.
+struct Floats<'a>(&'a [u8]);
+
+impl Floats<'_> {
+    fn take(&mut self, n: usize) -> Result<Vec<f32>> {
+        if self.0.len() < 4 * n {
+            return Err(err!("checkpoint: truncated values"));
+        }
+        let (now, rest) = self.0.split_at(4 * n);
+        self.0 = rest;
+        Ok(now
+            .chunks_exact(4)
+            .map(|w| f32::from_le_bytes(w.try_into().expect("4 bytes")))
+            .collect())
+    }
+}
+
+/// A 64-bit checksum of `bytes`: words mixed in with an odd multiplier (each step is a
+/// bijection, so any one changed word changes it), the length included.
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
