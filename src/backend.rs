@@ -40,12 +40,22 @@ pub fn ndarray_device() -> Device {
     Device::ndarray()
 }
 
-/// Initialises the native wgpu device; an error (no adapter, no driver) says why.
+/// The native wgpu device, initialised on first use (wgpu's runtime registers once per
+/// process, so later calls return the same device); an error (no adapter, no driver) says why.
 #[cfg(not(target_family = "wasm"))]
 pub fn wgpu_device() -> Result<Device> {
-    Device::wgpu_options()
-        .init()
-        .map_err(|e| err!("no usable GPU through wgpu: {e}"))
+    static DEVICE: std::sync::OnceLock<std::result::Result<Device, String>> =
+        std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| {
+            let (device, setup) = Device::wgpu_options()
+                .init_with_setup()
+                .map_err(|e| format!("no usable GPU through wgpu: {e}"))?;
+            crate::kernels::set_adapter(&setup.adapter.get_info());
+            Ok(device)
+        })
+        .clone()
+        .map_err(|e| err!("{e}"))
 }
 
 /// Initialises the browser's WebGPU device; an error says why.
@@ -59,6 +69,7 @@ pub async fn webgpu_device() -> Result<Device> {
         .map_err(|e| err!("WebGPU initialisation failed: {e}"))?;
     // cubecl watches the device (its lost callback poisons it: every later read fails with the
     // reason); the handle is kept for the browser tests' lost GPU (destroy_webgpu_device).
+    crate::kernels::set_adapter(&setup.adapter.get_info());
     WEBGPU.with(|d| *d.borrow_mut() = Some(setup.device));
     Ok(device)
 }

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod data;
 pub mod distill;
 pub mod error;
+pub mod kernels;
 pub mod method;
 pub mod model;
 pub mod rng;

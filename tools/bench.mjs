@@ -4,7 +4,7 @@
 // step; the wasm sizes; the bytes the page receives before Start can be pressed (with and without a WebGPU adapter);
 // seconds from Start to 97 % test accuracy.
 //
-//   node tools/bench.mjs [--quick] [--out results/bench]
+//   node tools/bench.mjs [--quick] [--out results/bench] [--only ours:webgpu,tfjs:webgpu]
 //
 // Writes <out>/browser.json and prints the tables. Numbers are this machine's; ratios are within this one run.
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
@@ -20,8 +20,9 @@ const QUICK = argv.includes('--quick');
 const OUT = argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : join(ROOT, 'results', 'bench');
 const SECONDS = QUICK ? 1.5 : 4;
 const CELL_TIMEOUT_MS = QUICK ? 60_000 : 180_000;
+const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null; // e.g. ours:webgpu,tfjs:webgpu
 const WORKLOADS = workloads(QUICK);
-const PATHS = [
+const ALL_PATHS = [
   { impl: 'ours', backend: 'cpu' },
   { impl: 'ours', backend: 'webgpu' },
   { impl: 'tfjs', backend: 'cpu' },
@@ -29,6 +30,7 @@ const PATHS = [
   { impl: 'tfjs', backend: 'webgl' },
   { impl: 'tfjs', backend: 'webgpu' },
 ];
+const PATHS = ALL_PATHS.filter((p) => !ONLY || ONLY.includes(`${p.impl}:${p.backend}`));
 /** The page's default student, as a link: time to accuracy runs it without the hard-label twin. */
 const TTA_RUN = '#dataset=mnist&hidden=128&alpha=0.5&tau=4&lr=0.003&batch=64&epochs=3&seed=1&eval=100&race=0';
 const TTA_TARGET = 0.97;

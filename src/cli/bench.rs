@@ -21,8 +21,12 @@ pub(super) struct BenchArgs {
     /// Only the two cheapest workloads, and a shorter time on each.
     #[arg(long)]
     quick: bool,
-    /// Backends to measure: flex, ndarray, wgpu.
-    #[arg(long, value_delimiter = ',', default_value = "flex,ndarray,wgpu")]
+    /// Backends to measure: flex, ndarray, wgpu (our tiled matmul), wgpu-burn (burn's matmul).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "flex,ndarray,wgpu,wgpu-burn"
+    )]
     backends: Vec<String>,
     /// Seconds of timed steps per backend and workload (default 4, 1.5 with --quick).
     #[arg(long)]
@@ -71,9 +75,13 @@ fn device_for(name: &str) -> Result<burn::tensor::Device> {
     match name {
         "flex" | "cpu" => Ok(cpu_device()),
         "ndarray" => Ok(ndarray_device()),
-        "wgpu" => wgpu_device(),
+        // `wgpu-burn`: the dense layers on burn's own matmul instead of our tiled kernel.
+        "wgpu" | "wgpu-burn" => {
+            distill_lab::kernels::set_tiled(name == "wgpu");
+            wgpu_device()
+        }
         other => Err(err!(
-            "unknown backend '{other}': expected flex, ndarray or wgpu"
+            "unknown backend '{other}': expected flex, ndarray, wgpu or wgpu-burn"
         )),
     }
 }
@@ -108,7 +116,7 @@ pub(super) fn bench(a: BenchArgs) -> Result<()> {
         let name = label(backend);
         let device = match device_for(backend) {
             Ok(d) => d,
-            Err(e) if backend == "wgpu" => {
+            Err(e) if backend.starts_with("wgpu") => {
                 println!("{name:<10} skipped: {}", e.message());
                 rows.push(json!({"backend": name, "error": e.message()}));
                 continue;

@@ -2,7 +2,7 @@
 
 use burn::module::{Module, Param};
 use burn::tensor::activation::relu;
-use burn::tensor::module::{conv2d, linear, max_pool2d};
+use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 
@@ -186,7 +186,7 @@ impl Net {
                 Some(bits) => fake_quant_dense(w.val(), bits),
                 None => w.val(),
             };
-            h = linear(act(h), w, Some(b.val()));
+            h = crate::kernels::linear(act(h), w, b.val());
             if i < last {
                 h = relu(h);
                 hidden.push(h.clone());

@@ -61,6 +61,12 @@ impl StepBench {
         Ok(StepBench { run })
     }
 
+    /// Which kernel runs the dense layers' products on WebGPU, and why (`crate::kernels`).
+    #[wasm_bindgen(js_name = matmulKernel)]
+    pub fn matmul_kernel() -> String {
+        crate::kernels::describe()
+    }
+
     /// Trains `n` steps and reads their losses back once; returns the last loss.
     pub async fn steps(&mut self, n: usize) -> Result<f32, JsError> {
         let report = self.run.train_steps(n).await.map_err(js_err)?;

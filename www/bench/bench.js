@@ -52,7 +52,7 @@ async function benchCell(cell) {
       const StepBench = await ours(cell.backend);
       const bench = await StepBench.create(cell.backend, cell.student, cell.batch);
       try {
-        return await time(bench, cell.seconds, cell.count);
+        return { ...(await time(bench, cell.seconds, cell.count)), matmul: StepBench.matmulKernel() };
       } finally {
         bench.free();
       }

@@ -1,0 +1,157 @@
+//! Our own GPU kernels, reached through burn's backend extension (`#[backend_extension]`).
+//!
+//! burn 0.22 runs every matmul through cubek's launcher with its default strategy when autotune
+//! is off (our builds: autotune's first candidates can be broken shaders on wasm, cubecl issue
+//! 1641). On the browser's WebGPU that default gave the dense layers' `[256, 800]` products 52
+//! workgroups of 64 threads with ~64 outputs each. [`matmul`] runs them as a register-tiled
+//! kernel instead ([`tiled`]): 8×8 threads per workgroup, 4×4 outputs per thread (32×32 tiles,
+//! the layout of TF.js's packed WebGPU matmul), reading its operands through their strides so
+//! the backward pass's transposed operands need no copy.
+//!
+//! On the CPU backends the extension is burn's own matmul. The switch [`set_tiled`] exists so
+//! that the benchmarks can compare both kernels in one run; the lab keeps it on.
+
+// The generated dispatch names burn's NdArray backend, deprecated in favour of Flex; the native
+// benchmarks still train on it.
+#![allow(deprecated)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{binary, Backward, Ops, OpsKind};
+use burn::backend::autodiff::{Autodiff, NodeId};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{backend_extension, Backend, Dispatch};
+use burn::tensor::Tensor;
+
+#[cfg(any(not(target_family = "wasm"), feature = "webgpu"))]
+mod tiled;
+
+static TILED: AtomicBool = AtomicBool::new(true);
+static CPU_ADAPTER: AtomicBool = AtomicBool::new(false);
+
+/// Tells the kernels what the GPU is (called when the wgpu device is created): on an adapter
+/// that emulates a GPU on the CPU (SwiftShader, llvmpipe/lavapipe, any adapter wgpu reports as
+/// a CPU or the browser as its fallback), each of its few threads does far more per load.
+#[cfg(any(not(target_family = "wasm"), feature = "webgpu"))]
+pub fn set_adapter(info: &burn::tensor::wgpu::wgpu::AdapterInfo) {
+    let name = info.name.to_ascii_lowercase();
+    let emulated = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu
+        || ["swiftshader", "llvmpipe", "lavapipe", "software"]
+            .iter()
+            .any(|s| name.contains(s));
+    CPU_ADAPTER.store(emulated, Ordering::Relaxed);
+}
+
+/// Overrides what [`set_adapter`] found (the kernel tests run both tile shapes on one adapter).
+pub fn set_emulated(emulated: bool) {
+    CPU_ADAPTER.store(emulated, Ordering::Relaxed);
+}
+
+/// Whether the GPU is emulated on the CPU (see [`set_adapter`]).
+pub fn cpu_adapter() -> bool {
+    CPU_ADAPTER.load(Ordering::Relaxed)
+}
+
+/// Whether GPU matmuls use our tiled kernel (true, the default) or burn's.
+pub fn set_tiled(on: bool) {
+    TILED.store(on, Ordering::Relaxed);
+}
+
+/// See [`set_tiled`].
+pub fn tiled_enabled() -> bool {
+    TILED.load(Ordering::Relaxed)
+}
+
+/// The dense layers' matrix product as a backend operation of its own.
+#[backend_extension(
+    Cube: cfg(any(not(target_family = "wasm"), feature = "webgpu")),
+    Flex: cfg(any(not(target_family = "wasm"), feature = "cpu")),
+    NdArray: cfg(not(target_family = "wasm")),
+    Autodiff
+)]
+pub trait DenseOps: Backend {
+    /// `lhs · rhs` for `[m, k] · [k, n]` (any strides); burn's matmul unless overridden.
+    fn dense_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::float_matmul(lhs, rhs)
+    }
+}
+
+#[cfg(any(not(target_family = "wasm"), feature = "cpu"))]
+impl DenseOps for burn::backend::Flex {}
+
+#[cfg(not(target_family = "wasm"))]
+impl DenseOps for burn::backend::NdArray {}
+
+/// Which kernel the dense products get on a GPU, in words (benchmarks and the page's badge).
+pub fn describe() -> String {
+    match (tiled_enabled(), cpu_adapter()) {
+        (false, _) => "burn's matmul (cubek's default strategy)".into(),
+        (true, true) => {
+            "tiled, 8×8 threads × 16×16 outputs (8×16 under 128×256): an emulated GPU".into()
+        }
+        (true, false) => "tiled, 8×8 threads × 4×4 outputs (32×32 tiles)".into(),
+    }
+}
+
+/// The product's gradients are products again, through the same kernel:
+/// `∂lhs = g · rhsᵀ`, `∂rhs = lhsᵀ · g` (the transposes are views).
+impl<B: Backend + DenseOps, C: CheckpointStrategy> DenseOps for Autodiff<B, C> {
+    fn dense_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
+        #[derive(Debug)]
+        struct DenseMatmul;
+
+        impl<B: Backend + DenseOps> Backward<B, 2> for DenseMatmul {
+            type State = (Option<NodeId>, Option<NodeId>);
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 2>,
+                grads: &mut Gradients,
+                checkpointer: &mut Checkpointer,
+            ) {
+                let (lhs, rhs) = ops.state;
+                let lhs: Option<FloatTensor<B>> = lhs.map(|l| checkpointer.retrieve_node_output(l));
+                let rhs: Option<FloatTensor<B>> = rhs.map(|r| checkpointer.retrieve_node_output(r));
+                binary::<B, _, _>(
+                    ops.parents,
+                    ops.node,
+                    grads,
+                    |grad| B::dense_matmul(grad, B::float_transpose(rhs.expect("rhs kept"))),
+                    |grad| B::dense_matmul(B::float_transpose(lhs.expect("lhs kept")), grad),
+                );
+            }
+        }
+
+        let (lhs_tracked, rhs_tracked) = (lhs.is_tracked(), rhs.is_tracked());
+        match DenseMatmul
+            .prepare::<C>([lhs.node(), rhs.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                // Each gradient needs the other operand only.
+                let lhs_state = rhs_tracked.then(|| prep.checkpoint(&lhs));
+                let rhs_state = lhs_tracked.then(|| prep.checkpoint(&rhs));
+                let out = B::dense_matmul(lhs.into_primitive(), rhs.into_primitive());
+                prep.finish((lhs_state, rhs_state), out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(B::dense_matmul(lhs.into_primitive(), rhs.into_primitive()))
+            }
+        }
+    }
+}
+
+/// `lhs · rhs`, `[m, k] · [k, n] → [m, n]`, through [`DenseOps`] (our tiled kernel on a GPU).
+pub fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
+    let out = <Dispatch as DenseOps>::dense_matmul(lhs.into_dispatch(), rhs.into_dispatch());
+    Tensor::from_dispatch(out)
+}
+
+/// A dense layer: `x · w + b`, `[batch, in] · [in, out] + [out]`.
+pub fn linear(x: Tensor<2>, w: Tensor<2>, b: Tensor<1>) -> Tensor<2> {
+    matmul(x, w) + b.unsqueeze_dim(0)
+}

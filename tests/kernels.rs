@@ -1,0 +1,182 @@
+//! Our tiled matmul kernel (src/kernels) on burn-wgpu against burn's CPU matmul: the product and
+//! both of its gradients, on odd shapes (edges of the 32×32 tiles, one row, one column, a long
+//! inner dimension), with operands given as transposed views too. Without an adapter the test says
+//! so and passes (CI installs mesa-vulkan-drivers, so it runs there).
+
+use burn::tensor::{Device, Distribution, Tensor};
+use distill_lab::backend::{block_on, cpu_device, wgpu_device};
+use distill_lab::kernels::{self, set_tiled};
+use distill_lab::model::read_f32;
+
+/// Relative tolerance: f32 sums of up to 1024 products in another order.
+const TOL: f32 = 2e-5;
+
+fn host(t: Tensor<2>) -> Vec<f32> {
+    block_on(read_f32(t)).unwrap()
+}
+
+fn random(shape: [usize; 2], seed: u64) -> Vec<f32> {
+    let cpu = cpu_device();
+    cpu.seed(seed);
+    host(Tensor::<2>::random(
+        shape,
+        Distribution::Normal(0.0, 1.0),
+        &cpu,
+    ))
+}
+
+fn on(values: &[f32], shape: [usize; 2], device: &Device) -> Tensor<2> {
+    Tensor::<1>::from_floats(values, device).reshape(shape)
+}
+
+/// `a` against `b`, each element within TOL of the larger magnitude in `b` (row-sum scale).
+fn assert_close(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= TOL * scale,
+            "{what}: element {i}: gpu {x} vs cpu {y} (scale {scale})"
+        );
+    }
+}
+
+/// Forward product and gradients of `sum(lhs · rhs ⊙ weights)` on `device`.
+fn product_and_grads(
+    lhs: &[f32],
+    rhs: &[f32],
+    weights: &[f32],
+    (m, k, n): (usize, usize, usize),
+    transposed: bool,
+    device: &Device,
+) -> [Vec<f32>; 3] {
+    let ad = device.clone().autodiff();
+    let (l, r) = if transposed {
+        // The same values, stored transposed and handed over as transposed views.
+        let lt = on(&transpose(lhs, m, k), [k, m], &ad).require_grad();
+        let rt = on(&transpose(rhs, k, n), [n, k], &ad).require_grad();
+        (lt, rt)
+    } else {
+        (
+            on(lhs, [m, k], &ad).require_grad(),
+            on(rhs, [k, n], &ad).require_grad(),
+        )
+    };
+    let (lv, rv) = if transposed {
+        (l.clone().transpose(), r.clone().transpose())
+    } else {
+        (l.clone(), r.clone())
+    };
+    let out = kernels::matmul(lv, rv);
+    let loss = (out.clone() * on(weights, [m, n], &ad)).sum();
+    let grads = loss.backward();
+    let gl = l.grad(&grads).unwrap();
+    let gr = r.grad(&grads).unwrap();
+    let (gl, gr) = (host(gl), host(gr));
+    let (gl, gr) = if transposed {
+        (transpose(&gl, k, m), transpose(&gr, n, k))
+    } else {
+        (gl, gr)
+    };
+    [host(out.without_autodiff()), gl, gr]
+}
+
+fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0; v.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = v[r * cols + c];
+        }
+    }
+    t
+}
+
+#[test]
+fn tiled_matmul_equals_the_cpu_on_odd_shapes_with_gradients() {
+    let gpu = match wgpu_device() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    set_tiled(true);
+    // Both tile shapes: a GPU's 4×4 outputs per thread and an emulated GPU's 16×16 / 8×16.
+    for emulated in [false, true] {
+        kernels::set_emulated(emulated);
+        compare_on_odd_shapes(&gpu);
+    }
+}
+
+fn compare_on_odd_shapes(gpu: &Device) {
+    let shapes = [
+        (1, 1, 1),
+        (1, 7, 33),
+        (7, 33, 1),
+        (33, 1, 7),
+        (33, 800, 7),
+        (64, 784, 128),
+        (256, 800, 800),
+        (1024, 33, 10),
+        (7, 1024, 33),
+    ];
+    for (s, &(m, k, n)) in shapes.iter().enumerate() {
+        let lhs = random([m, k], 3 * s as u64 + 1);
+        let rhs = random([k, n], 3 * s as u64 + 2);
+        let weights = random([m, n], 3 * s as u64 + 3);
+        let cpu = product_and_grads(&lhs, &rhs, &weights, (m, k, n), false, &cpu_device());
+        for transposed in [false, true] {
+            let got = product_and_grads(&lhs, &rhs, &weights, (m, k, n), transposed, gpu);
+            for (name, (g, c)) in ["product", "d lhs", "d rhs"]
+                .iter()
+                .zip(got.iter().zip(&cpu))
+            {
+                assert_close(&format!("{m}x{k}x{n} transposed={transposed} {name}"), g, c);
+            }
+        }
+    }
+}
+
+#[test]
+fn cpu_backend_extension_is_burns_matmul() {
+    let cpu = cpu_device();
+    let (m, k, n) = (5, 9, 3);
+    let lhs = random([m, k], 11);
+    let rhs = random([k, n], 12);
+    let ours = host(kernels::matmul(
+        on(&lhs, [m, k], &cpu),
+        on(&rhs, [k, n], &cpu),
+    ));
+    let burn = host(on(&lhs, [m, k], &cpu).matmul(on(&rhs, [k, n], &cpu)));
+    assert_eq!(ours, burn);
+}
+
+#[test]
+#[ignore]
+fn time_tiled_against_burn() {
+    let gpu = wgpu_device().unwrap();
+    for &(m, k, n) in &[
+        (256, 784, 800),
+        (256, 800, 800),
+        (800, 256, 800),
+        (64, 784, 128),
+    ] {
+        let l = on(&random([m, k], 1), [m, k], &gpu);
+        let r = on(&random([k, n], 2), [k, n], &gpu);
+        for tiled in [false, true] {
+            set_tiled(tiled);
+            host(kernels::matmul(l.clone(), r.clone()));
+            let t0 = std::time::Instant::now();
+            let mut o = None;
+            for _ in 0..5 {
+                o = Some(kernels::matmul(l.clone(), r.clone()));
+            }
+            host(o.unwrap());
+            let ms = t0.elapsed().as_secs_f64() * 1000.0 / 5.0;
+            println!(
+                "{m}x{k}x{n} tiled={tiled}: {ms:.1} ms, {:.2} GFLOP/s",
+                2.0 * (m * k * n) as f64 / ms / 1e6
+            );
+        }
+    }
+}
