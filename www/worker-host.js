@@ -51,6 +51,8 @@ export function createWorkerHost(page) {
       if (msg.message) page.notice(t('recovery.refused', { message: msg.message, step: num(recovery.through()) }));
       return;
     }
+    // A finished run is not resumed: its latest checkpoint (up to tens of MB) goes.
+    if (msg.status === 'done' && msg.runId === run?.runId) saved = null;
     if (msg.status === 'progress') hooks?.progress?.push({ runId: msg.runId, step: msg.step, count: msg.losses?.length ?? 0 });
     if (msg.status === 'progress') msg = recovery.trim(msg);
     // The evaluations of the steps before the failure are on the charts already.

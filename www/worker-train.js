@@ -6,6 +6,9 @@
 // state and batch position (Lab.checkpoint), posted to the page, which keeps the latest; a run started again after a
 // failure resumes from it (run.from) instead of its seed. One after the first chunk, then at most one per
 // CHECKPOINT_MS of training and never more than CHECKPOINT_SHARE of the training time they cover, and one at each pause.
+// A checkpoint that fails without the worker failing (not fatal by worker-fatal.js: e.g. a read-back refused) is
+// skipped, with a console warning: the run goes on, and the next one is due CHECKPOINT_MS later. A fatal failure (a
+// trap, a lost GPU) ends the run as any other would.
 
 /** Target wall time of one training chunk: long enough to amortise the call, short enough for a snappy pause. */
 const CHUNK_MS = 75;
@@ -16,9 +19,10 @@ const CHECKPOINT_SHARE = 0.03;
 
 /**
  * `withLab(fn)`: runs fn(lab) between other calls into the wasm; `post`: to the page; `tick`: yields to the event
- * loop; `methodIs(method, test)`: whether the method's catalogue entry passes test; `testTrap`: worker-fatal.js's.
+ * loop; `methodIs(method, test)`: whether the method's catalogue entry passes test; `testTrap`: worker-fatal.js's;
+ * `isFatal(e)`: whether the error `e` leaves the worker's wasm or GPU untrustworthy (worker-fatal.js's fatalKind).
  */
-export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
+export function createTrainer({ withLab, post, tick, methodIs, testTrap, isFatal }) {
   async function evaluate(run, stats) {
     const t0 = performance.now();
     const [e, b] = await Promise.all(run.students.map((which) => withLab((l) => l.evaluate(which))));
@@ -87,11 +91,25 @@ export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
     }, buffers);
   }
 
+  /** checkpoint(), but one that fails without the worker failing is skipped (see the header); a fatal error is thrown. */
+  async function tryCheckpoint(run, stats, step, wallMs) {
+    const t0 = performance.now();
+    try {
+      await checkpoint(run, stats, step, wallMs);
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      console.warn(`checkpoint at step ${step} skipped, the run goes on: ${e && e.message ? e.message : e}`);
+      const now = performance.now();
+      run.saved = { ...run.saved, at: now, costMs: Math.max(run.saved.costMs, now - t0), skipped: true };
+    }
+  }
+
   /** Whether a checkpoint at `step` is due (see the header); `pausing`: the run pauses there. */
   function checkpointDue(run, stats, step, pausing) {
     if (!run.checkpoints || step <= run.saved.step || !run.students.every((w) => stats.steps[w] === step)) return false;
     const since = performance.now() - run.saved.at;
-    return pausing || run.saved.step === run.from.step || since >= Math.max(CHECKPOINT_MS, run.saved.costMs / CHECKPOINT_SHARE);
+    const first = run.saved.step === run.from.step && !run.saved.skipped;
+    return pausing || first || since >= Math.max(CHECKPOINT_MS, run.saved.costMs / CHECKPOINT_SHARE);
   }
 
   /**
@@ -117,7 +135,7 @@ export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
 
     while (!run.cancelled) {
       if (run.pauseRequested) {
-        if (checkpointDue(run, stats, step, true)) await checkpoint(run, stats, step, activeMs + performance.now() - segment);
+        if (checkpointDue(run, stats, step, true)) await tryCheckpoint(run, stats, step, activeMs + performance.now() - segment);
         activeMs += performance.now() - segment;
         post({ status: 'paused', runId: run.id, reason: run.pauseReason || 'paused' });
         run.pauseReason = null;
@@ -179,7 +197,7 @@ export function createTrainer({ withLab, post, tick, methodIs, testTrap }) {
           return;
         }
       }
-      if (checkpointDue(run, stats, step, false)) await checkpoint(run, stats, step, activeMs + performance.now() - segment);
+      if (checkpointDue(run, stats, step, false)) await tryCheckpoint(run, stats, step, activeMs + performance.now() - segment);
       await tick();
     }
   }

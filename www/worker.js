@@ -209,7 +209,9 @@ async function waitRunEnded() {
 let methods = new Map();
 /** Whether `method`'s catalogue entry passes `test`. */
 const methodIs = (method, test) => Boolean(methods.has(method) && test(methods.get(method)));
-const train = createTrainer({ withLab, post, tick, methodIs, testTrap });
+const train = createTrainer({
+  withLab, post, tick, methodIs, testTrap, isFatal: (e) => Boolean(fatalKind(e, backend?.backend)),
+});
 const own = createOwn({ withLab, post, tick, resize: (gray, w, h) => lab.constructor.mnistLike(gray, w, h) });
 
 /** Starts the wasm on the path `mode` asks for (worker-backend.js) and says which, and why. */

@@ -14,5 +14,6 @@ pub use prune::{apply_masks, prune_neurons, sparsity, weight_masks, HostWeights}
 pub use quant::{QuantNet, INT8_FORMAT};
 pub use spec::{ModelSpec, MAX_PARAMS};
 pub use weights::{
-    file_format, file_spec, load_weights, save_weights, CLASSES_KEY, MAX_FILE_BYTES, WEIGHTS_FORMAT,
+    file_format, file_spec, load_host_weights, load_weights, save_weights, CLASSES_KEY,
+    MAX_FILE_BYTES, WEIGHTS_FORMAT,
 };

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors};
 
-use super::{ModelSpec, Net};
+use super::{HostWeights, ModelSpec, Net};
 use crate::data::{MAX_CLASSES, MIN_CLASSES};
 use crate::{err, Result};
 use burn::tensor::Device;
@@ -189,6 +189,18 @@ pub fn load_weights(
     expect: Option<&ModelSpec>,
     device: &Device,
 ) -> Result<(ModelSpec, Net, HashMap<String, String>)> {
+    let (spec, layers, meta) = load_host_weights(file, bytes, expect)?;
+    let net = Net::from_host(&spec, layers, device).map_err(|e| e.context(file))?;
+    Ok((spec, net, meta))
+}
+
+/// [`load_weights`] without the device: the layers' weights and biases on the host (as
+/// [`Net::from_host`] takes them), checked against the architecture.
+pub fn load_host_weights(
+    file: &str,
+    bytes: &[u8],
+    expect: Option<&ModelSpec>,
+) -> Result<(ModelSpec, HostWeights, HashMap<String, String>)> {
     let (st, meta) = open(file, bytes, WEIGHTS_FORMAT)?;
     let spec_text = meta
         .get("spec")
@@ -225,6 +237,5 @@ pub fn load_weights(
             st.len()
         ));
     }
-    let net = Net::from_host(&spec, layers, device).map_err(|e| e.context(file))?;
-    Ok((spec, net, meta))
+    Ok((spec, layers, meta))
 }

@@ -6,27 +6,38 @@
 //! is lost, goes on from it on the CPU build.
 //!
 //! Format (little-endian): the 8 bytes `DLABCKPT`, a `u32` version ([`CHECKPOINT_VERSION`]), a
-//! `u32` header length and the header (JSON: the settings, the data's size and labels'
-//! fingerprint, the positions, the parameters' shapes and which of them have optimizer state);
-//! then `f32` values — each parameter, then each stepped parameter's state tensors (Adam: `m`,
-//! `v`; SGD: velocity; Lion: momentum) — and the epoch's batch order (`u32` each); last a `u64`
-//! checksum of all the bytes before it.
+//! `u32` header length and the header (JSON: the settings; the data's size and the fingerprints
+//! of its labels and of a sample of its images; the fingerprints of each teacher's logits for it
+//! and the teacher network's architecture and, when it was loaded on the host, parameters; the
+//! positions; the parameters' shapes and which of them have optimizer state); then `f32` values —
+//! each parameter, then each stepped parameter's state tensors (Adam: `m`, `v`; SGD: velocity;
+//! Lion: momentum) — and the epoch's batch order (`u32` each); last a `u64` checksum of all the
+//! bytes before it.
+//!
+//! Not in it: dropout's random state. Dropout draws its masks from the device's own generator
+//! (src/model/net.rs), which burn neither exposes nor lets us set, so a run with `dropout` > 0
+//! resumes with other dropout masks than an uninterrupted run would draw: it goes on from the
+//! same weights and batches, but not to the bit. Without dropout a resumed run is bitwise the
+//! uninterrupted one (on the same device).
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::Run;
-use crate::data::BatcherState;
+use crate::data::{BatcherState, PIXELS};
 use crate::rng::{Fingerprint, Rng};
 use crate::train::{Optimizer, ParamState, StateTensor};
 use crate::{err, Result};
 
 const MAGIC: &[u8; 8] = b"DLABCKPT";
 /// The version of the format [`Run::checkpoint`] writes.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
 /// The settings that do not change the training itself, and may differ on resuming.
 const FREE_SETTINGS: [&str; 1] = ["evalEvery"];
+/// The header's fingerprint of the training images takes every this-many-th image (all of the
+/// 60,000 would cost a pass over 47 MB at each checkpoint; a sample tells datasets apart).
+const IMAGE_SAMPLE: usize = 97;
 
 /// What the checkpoint says besides its numbers.
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,8 +48,17 @@ struct Header {
     /// Training examples the run draws from, and the fingerprint of their labels.
     train: usize,
     labels: u64,
+    /// The fingerprint of every [`IMAGE_SAMPLE`]-th of those training images.
+    images: u64,
     classes: usize,
     teachers: usize,
+    /// Per teacher, the fingerprint of its logits for those training examples.
+    teacher_logits: Vec<u64>,
+    /// The teacher network's architecture, once it is set (feature methods).
+    teacher_net: Option<String>,
+    /// The fingerprint of the teacher network's parameters, when they were loaded on the host
+    /// ([`Run::load_teacher_net`]; a network set on the device has none).
+    teacher_net_params: Option<u64>,
     step: usize,
     total_steps: usize,
     epoch: usize,
@@ -56,7 +76,8 @@ struct Header {
 
 impl Run {
     /// The run as bytes (see the module docs), read back from the device asynchronously, in one
-    /// transaction.
+    /// transaction. Dropout's random state is not in it: a run with `dropout` > 0 resumed from
+    /// it draws other dropout masks than an uninterrupted one.
     pub async fn checkpoint(&self) -> Result<Vec<u8>> {
         let params = parameters(&self.model);
         let shapes: Vec<Vec<usize>> = params.iter().map(StateTensor::dims).collect();
@@ -88,8 +109,12 @@ impl Run {
             dataset: self.data.name.clone(),
             train: self.batcher.len(),
             labels: self.labels_fingerprint(),
+            images: self.images_fingerprint(),
             classes: self.classes(),
             teachers: self.teachers.len(),
+            teacher_logits: self.teacher_fingerprints(),
+            teacher_net: self.teacher_net.as_ref().map(|(spec, _)| spec.to_string()),
+            teacher_net_params: self.teacher_net_params.map(|f| f.value()),
             step: self.step,
             total_steps: self.total_steps,
             epoch: batcher.epoch,
@@ -128,7 +153,8 @@ impl Run {
     }
 
     /// Goes on from `bytes`, a [`Run::checkpoint`] of a run with the same settings (the
-    /// evaluation interval aside), data, teachers and parameters; call it after the teacher
+    /// evaluation interval aside), data, teachers (their logits, and the teacher network's
+    /// architecture and, when both were loaded from a file, parameters) and parameters; call it after the teacher
     /// network is set (feature methods) and before training. A checkpoint that does not fit, is
     /// truncated or corrupt is refused, naming why, and the run is left as it was. Pruning masks
     /// are not part of it: set them again ([`Run::set_masks`]).
@@ -189,9 +215,10 @@ impl Run {
         Ok(())
     }
 
-    /// The settings as the checkpoint's header holds them.
+    /// The settings as the checkpoint's header holds them: their JSON text read back (the `f32`
+    /// settings as their shortest text, `0.97`, not widened to `0.9700000286102295`).
     fn settings(&self) -> Result<serde_json::Value> {
-        serde_json::to_value(&self.config).map_err(|e| err!("the run's settings: {e}"))
+        reread(&self.config).map_err(|e| err!("the run's settings: {e}"))
     }
 
     /// The fingerprint of the labels of the examples the run draws from.
@@ -205,10 +232,50 @@ impl Run {
         f.value()
     }
 
+    /// The fingerprint of every [`IMAGE_SAMPLE`]-th image of those the run draws from (8 pixels
+    /// a word).
+    fn images_fingerprint(&self) -> u64 {
+        let mut f = Fingerprint::default();
+        let n = self.batcher.len();
+        f.add(n as u64);
+        for image in self
+            .data
+            .train
+            .images
+            .chunks_exact(PIXELS)
+            .take(n)
+            .step_by(IMAGE_SAMPLE)
+        {
+            for w in image.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..w.len()].copy_from_slice(w);
+                f.add(u64::from_le_bytes(word));
+            }
+        }
+        f.value()
+    }
+
+    /// Per teacher, the fingerprint of its logits for the examples the run draws from.
+    fn teacher_fingerprints(&self) -> Vec<u64> {
+        let n = self.batcher.len();
+        self.teachers
+            .iter()
+            .map(|t| {
+                let mut f = Fingerprint::default();
+                f.add(n as u64);
+                f.add(t.classes as u64);
+                f.add_f32s(t.train.get(..n * t.classes).unwrap_or(&t.train));
+                f.value()
+            })
+            .collect()
+    }
+
     /// Whether the checkpoint `h` is of this run, naming the first difference; and whether its
     /// body (`body` bytes) has exactly the values and order the header announces.
     fn check(&self, h: &Header, body: usize) -> Result<()> {
-        let ours = self.settings()?;
+        // Ours through the same text as theirs (written into the header, read back from it):
+        // serde_json reads some numbers' text back to a neighbouring `f64`, the same one each time.
+        let ours = reread(&self.settings()?).map_err(|e| err!("the run's settings: {e}"))?;
         let (Some(ours), Some(theirs)) = (ours.as_object(), h.config.as_object()) else {
             return Err(err!("its settings are not an object"));
         };
@@ -244,11 +311,49 @@ impl Run {
                 "made on other training labels (another transfer set?)"
             ));
         }
+        if h.images != self.images_fingerprint() {
+            return Err(err!(
+                "made on other training images (another dataset of the same size?)"
+            ));
+        }
         same(
             "teachers",
             h.teachers.to_string(),
             self.teachers.len().to_string(),
         )?;
+        let ours = self.teacher_fingerprints();
+        if h.teacher_logits.len() != ours.len() {
+            return Err(err!(
+                "fingerprints of {} teachers' logits, the run has {} teachers",
+                h.teacher_logits.len(),
+                ours.len()
+            ));
+        }
+        if let Some(i) = (0..ours.len()).find(|&i| h.teacher_logits[i] != ours[i]) {
+            let which = if ours.len() > 1 {
+                format!("teacher {}", i + 1)
+            } else {
+                "teacher".into()
+            };
+            return Err(err!(
+                "made with another {which}: its logits for the training examples differ"
+            ));
+        }
+        let spec = self.teacher_net.as_ref().map(|(spec, _)| spec.to_string());
+        let none = || "none".to_string();
+        same(
+            "teacher network",
+            h.teacher_net.clone().unwrap_or_else(none),
+            spec.unwrap_or_else(none),
+        )?;
+        // A network set on the device has no fingerprint: then only its architecture is checked.
+        if let (Some(theirs), Some(ours)) = (h.teacher_net_params, self.teacher_net_params) {
+            if theirs != ours.value() {
+                return Err(err!(
+                    "made with another teacher network: its parameters differ"
+                ));
+            }
+        }
         same(
             "total steps",
             h.total_steps.to_string(),
@@ -261,6 +366,26 @@ impl Run {
         )?;
         if h.step > h.total_steps {
             return Err(err!("at step {} of {}", h.step, h.total_steps));
+        }
+        // Adam's step count of a parameter is at most the run's step (its bias correction takes
+        // `time + 1` and `time as i32`); SGD and Lion keep none.
+        let adam = self.optim.kind() == Optimizer::Adam;
+        for (i, time) in h.states.iter().enumerate() {
+            match *time {
+                Some(t) if adam && t > h.step => {
+                    return Err(err!(
+                        "Adam's step count of parameter {i} is {t}, beyond the checkpoint's step {}",
+                        h.step
+                    ));
+                }
+                Some(t) if !adam && t != 0 => {
+                    return Err(err!(
+                        "a step count {t} in the {:?} state of parameter {i}, which keeps none",
+                        h.optimizer
+                    ));
+                }
+                _ => {}
+            }
         }
         let shapes: Vec<Vec<usize>> = parameters(&self.model)
             .iter()
@@ -297,6 +422,11 @@ impl Run {
         }
         Ok(())
     }
+}
+
+/// `value` written as JSON text and read back.
+fn reread<T: Serialize>(value: &T) -> serde_json::Result<serde_json::Value> {
+    serde_json::from_slice(&serde_json::to_vec(value)?)
 }
 
 /// The header and the body (values and order) of a checkpoint, once its framing and checksum

@@ -56,6 +56,9 @@ pub struct Run {
     teachers: Vec<Arc<TeacherLogits>>,
     /// The teacher network (no gradients), for the feature-based methods.
     teacher_net: Option<(ModelSpec, Net)>,
+    /// The fingerprint of the teacher network's parameters, when they were loaded on the host
+    /// ([`Run::load_teacher_net`]): a checkpoint's check.
+    teacher_net_params: Option<Fingerprint>,
     init_fingerprint: Fingerprint,
     batch_fingerprint: Fingerprint,
     /// Pruning masks held after every step (fine-tuning a pruned student).
@@ -151,6 +154,7 @@ impl Run {
             data,
             teachers,
             teacher_net: None,
+            teacher_net_params: None,
             init_fingerprint: Fingerprint::default(),
             batch_fingerprint: Fingerprint::default(),
             masks: None,
