@@ -76,6 +76,7 @@ fuzz:
 lint: tools
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo check --features gpu-tuned
 	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown --no-default-features --features webgpu -- -D warnings
 	cargo clippy --profile wasm --lib --target wasm32-unknown-unknown -- -D warnings
 

@@ -8,6 +8,9 @@ use distill_lab::backend::{block_on, cpu_device, wgpu_device};
 use distill_lab::kernels::{self, set_tiled};
 use distill_lab::model::read_f32;
 
+/// The GPU tests switch the kernels' global settings (tile shape): one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Relative tolerance: f32 sums of up to 1024 products in another order.
 const TOL: f32 = 2e-5;
 
@@ -100,11 +103,48 @@ fn tiled_matmul_equals_the_cpu_on_odd_shapes_with_gradients() {
             return;
         }
     };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     set_tiled(true);
+    let launched = kernels::tiled_launches();
     // Both tile shapes: a GPU's 4×4 outputs per thread and an emulated GPU's 16×16 / 8×16.
     for emulated in [false, true] {
         kernels::set_emulated(emulated);
         compare_on_odd_shapes(&gpu);
+    }
+    // Our kernel ran (not burn's matmul): 9 shapes × 2 layouts × 3 products × 2 tile shapes.
+    assert!(kernels::tiled_launches() - launched >= 108);
+}
+
+/// Only the left operand tracked (the data-free generator's images against a frozen teacher),
+/// and a right operand that is one row broadcast to k rows (stride 0).
+#[test]
+fn one_side_tracked_and_a_broadcast_operand() {
+    let gpu = match wgpu_device() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    set_tiled(true);
+    let (m, k, n) = (37, 50, 45);
+    let lhs = random([m, k], 21);
+    let row = random([1, n], 22);
+    let weights = random([m, n], 23);
+    let run = |device: &Device| {
+        let ad = device.clone().autodiff();
+        let l = on(&lhs, [m, k], &ad).require_grad();
+        let r = on(&row, [1, n], &ad).expand([k, n]);
+        let out = kernels::matmul(l.clone(), r);
+        let grads = (out.clone() * on(&weights, [m, n], &ad)).sum().backward();
+        [host(out.without_autodiff()), host(l.grad(&grads).unwrap())]
+    };
+    for emulated in [false, true] {
+        kernels::set_emulated(emulated);
+        let (g, c) = (run(&gpu), run(&cpu_device()));
+        assert_close("broadcast product", &g[0], &c[0]);
+        assert_close("d lhs", &g[1], &c[1]);
     }
 }
 
@@ -154,6 +194,7 @@ fn cpu_backend_extension_is_burns_matmul() {
 #[test]
 #[ignore]
 fn time_tiled_against_burn() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let gpu = wgpu_device().unwrap();
     for &(m, k, n) in &[
         (256, 784, 800),

@@ -14,10 +14,12 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Cube, TensorMetadata};
 use burn::tensor::Shape;
 use burn_cubecl::kernel::untile;
-use burn_cubecl::ops::numeric::empty_device_dtype;
+use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
 use cubecl::prelude::*;
 
-use super::{cpu_adapter, tiled_enabled, DenseOps};
+use std::sync::atomic::Ordering;
+
+use super::{cpu_adapter, tiled_enabled, DenseOps, LAUNCHES};
 
 /// Threads per workgroup along each axis, and outputs per thread along rows and columns.
 ///
@@ -31,12 +33,15 @@ fn tiles(m: usize, n: usize) -> (usize, usize, usize) {
     if !cpu_adapter() {
         return (8, 4, 4);
     }
-    if m * n >= 128 * 256 {
+    if m >= 128 && n >= 128 {
         (8, 16, 16)
     } else {
         (8, 8, 16)
     }
 }
+
+/// Workgroups per dimension WebGPU guarantees (`maxComputeWorkgroupsPerDimension`).
+const MAX_GROUPS: usize = 65_535;
 
 #[cube(launch_unchecked)]
 fn matmul_tiled_kernel<F: Float>(
@@ -122,20 +127,23 @@ impl DenseOps for Cube {
             return Self::float_matmul(lhs, rhs);
         }
         let (m, n) = (ls[0], rs[1]);
+        let (threads, tm, tn) = tiles(m, n);
+        let (groups_x, groups_y) = (n.div_ceil(threads * tn), m.div_ceil(threads * tm));
+        // WebGPU's limit on workgroups per dimension (the lab's batches stay far below it).
+        if groups_x > MAX_GROUPS || groups_y > MAX_GROUPS {
+            return Self::float_matmul(lhs, rhs);
+        }
         let (lhs, rhs) = (untile(lhs), untile(rhs));
         let dtype = lhs.dtype;
-        let out = empty_device_dtype(
+        // Contiguous whatever the runtime prefers (the kernel writes row * n + col).
+        let out = empty_device_contiguous_dtype(
             lhs.client.clone(),
             lhs.device.clone(),
             Shape::new([m, n]),
             dtype,
         );
-        let (threads, tm, tn) = tiles(m, n);
-        let count = CubeCount::Static(
-            (n as u32).div_ceil((threads * tn) as u32),
-            (m as u32).div_ceil((threads * tm) as u32),
-            1,
-        );
+        let count = CubeCount::Static(groups_x as u32, groups_y as u32, 1);
+        LAUNCHES.fetch_add(1, Ordering::Relaxed);
         let dim = CubeDim::new_2d(threads as u32, threads as u32);
         // SAFETY: every read index is clamped inside the operands' shapes (rows < m, columns
         // < n, k < the shared dimension, through their own strides), every write is guarded by
