@@ -221,3 +221,70 @@ fn time_tiled_against_burn() {
         }
     }
 }
+
+/// Adam's fused update on the GPU against the same arithmetic on the host, over three steps
+/// (the first without moments), on a parameter that is not a multiple of the workgroup size.
+#[test]
+fn fused_adam_equals_the_arithmetic() {
+    let gpu = match wgpu_device() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            return;
+        }
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    set_tiled(true);
+    let (rows, cols) = (37, 29);
+    let (b1, b2, eps, lr) = (0.9f32, 0.999f32, 1e-5f32, 3e-3f32);
+    let mut p = random([rows, cols], 31);
+    let (mut m, mut v) = (vec![0.0f32; p.len()], vec![0.0f32; p.len()]);
+    let mut on_gpu: Option<(Tensor<2>, Tensor<2>, Tensor<2>)> = None;
+    let mut value = on(&p, [rows, cols], &gpu);
+    for t in 1..=3 {
+        let g = random([rows, cols], 40 + t);
+        let bc2 = (1.0 - b2.powi(t as i32)).sqrt();
+        let s = kernels::AdamScalars {
+            beta_1: b1,
+            beta_2: b2,
+            combined: bc2 / (1.0 - b1.powi(t as i32)),
+            epsilon: eps * bc2,
+            lr,
+        };
+        for i in 0..p.len() {
+            let (m1, v1) = (g[i] * (1.0 - b1), g[i] * g[i] * (1.0 - b2));
+            (m[i], v[i]) = if t == 1 {
+                (m1, v1)
+            } else {
+                (m[i] * b1 + m1, v[i] * b2 + v1)
+            };
+            p[i] -= m[i] * s.combined / (v[i].sqrt() + s.epsilon) * lr;
+        }
+        let moments = on_gpu.take().map(|(_, m, v)| (m, v));
+        let out = kernels::adam_update(value.clone(), on(&g, [rows, cols], &gpu), moments, s)
+            .expect("the fused update runs on a GPU");
+        value = out.0.clone();
+        on_gpu = Some(out);
+    }
+    let (gp, gm, gv) = on_gpu.unwrap();
+    assert_close("param", &host(gp), &p);
+    assert_close("m", &host(gm), &m);
+    assert_close("v", &host(gv), &v);
+    assert!(kernels::adam_update(value, value_like(&p, rows, cols), None, dummy()).is_some());
+    let cpu = on(&p, [rows, cols], &cpu_device());
+    assert!(kernels::adam_update(cpu.clone(), cpu, None, dummy()).is_none());
+}
+
+fn value_like(p: &[f32], rows: usize, cols: usize) -> Tensor<2> {
+    on(p, [rows, cols], &wgpu_device().unwrap())
+}
+
+fn dummy() -> kernels::AdamScalars {
+    kernels::AdamScalars {
+        beta_1: 0.9,
+        beta_2: 0.999,
+        combined: 1.0,
+        epsilon: 1e-5,
+        lr: 1e-3,
+    }
+}

@@ -32,6 +32,11 @@ use burn::tensor::Tensor;
     any(not(target_family = "wasm"), feature = "webgpu"),
     not(feature = "gpu-tuned")
 ))]
+mod adam;
+#[cfg(all(
+    any(not(target_family = "wasm"), feature = "webgpu"),
+    not(feature = "gpu-tuned")
+))]
 mod tiled;
 #[cfg(all(not(target_family = "wasm"), feature = "gpu-tuned"))]
 impl DenseOps for burn::backend::Cube {}
@@ -90,6 +95,96 @@ pub trait DenseOps: Backend {
     /// `lhs · rhs` for `[m, k] · [k, n]` (any strides); burn's matmul unless overridden.
     fn dense_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
         Self::float_matmul(lhs, rhs)
+    }
+
+    /// Adam's update of one parameter: `(new value, m, v)`. `first`: no moments yet (`m` and
+    /// `v` are then ignored). Tensor operations unless overridden (one kernel on a GPU).
+    fn dense_adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        first: bool,
+        s: AdamScalars,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        adam_ops::<Self>(param, grad, (!first).then_some((m, v)), s)
+    }
+}
+
+/// Adam's scalars for one step: β₁, β₂, the combined bias correction `√(1 − β₂ᵗ)/(1 − β₁ᵗ)`,
+/// ε·√(1 − β₂ᵗ) and the learning rate (as `crate::train::optim_step` computes them).
+#[derive(Debug, Clone, Copy)]
+pub struct AdamScalars {
+    pub beta_1: f32,
+    pub beta_2: f32,
+    pub combined: f32,
+    pub epsilon: f32,
+    pub lr: f32,
+}
+
+/// [`DenseOps::dense_adam`] as tensor operations (13 dispatches on a GPU).
+fn adam_ops<B: Backend>(
+    param: FloatTensor<B>,
+    grad: FloatTensor<B>,
+    moments: Option<(FloatTensor<B>, FloatTensor<B>)>,
+    s: AdamScalars,
+) -> (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) {
+    let g1 = B::float_mul_scalar(grad.clone(), (1.0 - s.beta_1).into());
+    let g2 = B::float_mul_scalar(B::float_mul(grad.clone(), grad), (1.0 - s.beta_2).into());
+    let (m, v) = match moments {
+        Some((m, v)) => (
+            B::float_add(B::float_mul_scalar(m, s.beta_1.into()), g1),
+            B::float_add(B::float_mul_scalar(v, s.beta_2.into()), g2),
+        ),
+        None => (g1, g2),
+    };
+    let update = B::float_div(
+        B::float_mul_scalar(m.clone(), s.combined.into()),
+        B::float_add_scalar(B::float_sqrt(v.clone()), s.epsilon.into()),
+    );
+    let param = B::float_sub(param, B::float_mul_scalar(update, s.lr.into()));
+    (param, m, v)
+}
+
+/// Adam's update of one parameter in one kernel when it lives on a GPU (`None` on the CPU
+/// backends, where the caller keeps its tensor operations).
+pub fn adam_update<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    moments: Option<(Tensor<D>, Tensor<D>)>,
+    s: AdamScalars,
+) -> Option<(Tensor<D>, Tensor<D>, Tensor<D>)> {
+    if !tiled_enabled() || cfg!(feature = "gpu-tuned") || !on_gpu(&param.device()) {
+        return None;
+    }
+    let first = moments.is_none();
+    let (m, v) = moments.unwrap_or_else(|| (grad.clone(), grad.clone()));
+    let (p, m, v) = <Dispatch as DenseOps>::dense_adam(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        m.into_dispatch(),
+        v.into_dispatch(),
+        first,
+        s,
+    );
+    Some((
+        Tensor::from_dispatch(p),
+        Tensor::from_dispatch(m),
+        Tensor::from_dispatch(v),
+    ))
+}
+
+/// Whether `device` is burn's cubecl backend (a GPU through wgpu), with or without autodiff.
+pub fn on_gpu(device: &burn::tensor::Device) -> bool {
+    let mut d = device.as_dispatch().clone();
+    loop {
+        match d {
+            burn::backend::DispatchDevice::Autodiff(inner) => d = inner.inner(),
+            #[cfg(any(not(target_family = "wasm"), feature = "webgpu"))]
+            burn::backend::DispatchDevice::Cube(_) => return true,
+            #[allow(unreachable_patterns)]
+            _ => return false,
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use cubecl::prelude::*;
 
 use std::sync::atomic::Ordering;
 
-use super::{cpu_adapter, tiled_enabled, DenseOps, LAUNCHES};
+use super::{cpu_adapter, tiled_enabled, AdamScalars, DenseOps, LAUNCHES};
 
 /// Threads per workgroup along each axis, and outputs per thread along rows and columns.
 ///
@@ -114,6 +114,21 @@ fn matmul_tiled_kernel<F: Float>(
 }
 
 impl DenseOps for Cube {
+    fn dense_adam(
+        param: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        first: bool,
+        s: AdamScalars,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let moments = (!first).then_some((m, v));
+        match super::adam::adam_step(param.clone(), grad.clone(), moments.clone(), s) {
+            Some([p, m, v]) => (p, m, v),
+            None => super::adam_ops::<Self>(param, grad, moments, s),
+        }
+    }
+
     fn dense_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
         let (ls, rs) = (lhs.shape(), rhs.shape());
         let plain = ls.num_dims() != 2

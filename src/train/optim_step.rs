@@ -17,6 +17,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::Optimizer;
+use crate::kernels::{adam_update, AdamScalars};
 use crate::{err, Result};
 
 /// Adam's β₁, β₂ and ε (burn's defaults).
@@ -191,26 +192,41 @@ impl Optim {
             Optimizer::Adam => {
                 // burn-optim's AdaptiveMomentum::transform, operation for operation.
                 let (beta_1, beta_2, epsilon) = ADAM;
-                let (time, m, v) = match old.take() {
-                    Some((time, mut t)) => {
-                        let v = t.pop().expect("Adam's second moment");
-                        let m = t.pop().expect("Adam's first moment");
-                        let m = m
-                            .mul_scalar(beta_1)
-                            .add(grad.clone().mul_scalar(1.0 - beta_1));
-                        let v = v
-                            .mul_scalar(beta_2)
-                            .add(grad.square().mul_scalar(1.0 - beta_2));
-                        (time + 1, m, v)
-                    }
+                let moments = old.take().map(|(time, mut t)| {
+                    let v = t.pop().expect("Adam's second moment");
+                    let m = t.pop().expect("Adam's first moment");
+                    (time, m, v)
+                });
+                let time = moments.as_ref().map_or(1, |(t, _, _)| t + 1);
+                let bias_correction2_sqrt = (1.0 - beta_2.powi(time as i32)).sqrt();
+                let combined = bias_correction2_sqrt / (1.0 - beta_1.powi(time as i32));
+                // On a GPU, the same arithmetic as one kernel (crate::kernels::adam_update).
+                let scalars = AdamScalars {
+                    beta_1,
+                    beta_2,
+                    combined,
+                    epsilon: epsilon * bias_correction2_sqrt,
+                    lr: lr as f32,
+                };
+                let kept = moments.as_ref().map(|(_, m, v)| (m.clone(), v.clone()));
+                if let Some((value, m, v)) =
+                    adam_update(tensor.clone(), grad.clone(), kept, scalars)
+                {
+                    let tensors = vec![StateTensor::wrap(m), StateTensor::wrap(v)];
+                    return (value, ParamState { time, tensors });
+                }
+                let (m, v) = match moments {
+                    Some((_, m, v)) => (
+                        m.mul_scalar(beta_1)
+                            .add(grad.clone().mul_scalar(1.0 - beta_1)),
+                        v.mul_scalar(beta_2)
+                            .add(grad.square().mul_scalar(1.0 - beta_2)),
+                    ),
                     None => (
-                        1,
                         grad.clone().mul_scalar(1.0 - beta_1),
                         grad.square().mul_scalar(1.0 - beta_2),
                     ),
                 };
-                let bias_correction2_sqrt = (1.0 - beta_2.powi(time as i32)).sqrt();
-                let combined = bias_correction2_sqrt / (1.0 - beta_1.powi(time as i32));
                 let update = m
                     .clone()
                     .mul_scalar(combined)
