@@ -101,6 +101,8 @@ bench: wasm $(CLI) $(DENO)
 	  --out $(BENCH_OUT)/deno-webgpu.json
 	for b in 256 1024; do XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu \
 	  bench/deno-kernels.mjs --batch $$b --out $(BENCH_OUT)/kernels-b$$b.json || exit 1; done
+	XDG_RUNTIME_DIR=$${XDG_RUNTIME_DIR:-/tmp} $(DENO) run -A --unstable-webgpu bench/deno-kernels.mjs \
+	  --student cnn:8,16,64 --batch 64 --out $(BENCH_OUT)/kernels-cnn-b64.json
 	node tools/bench.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
 	node tools/bench-own.mjs $(BENCH_FLAGS) --out $(BENCH_OUT)
 	python3 bench/ratios.py $(BENCH_OUT)

@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{mnist, mnist_teacher};
-use distill_lab::backend::{block_on, cpu_device, wgpu_device};
+use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::Dataset;
 use distill_lab::method::MethodRef;
 use distill_lab::model::{load_host_weights, save_weights, Net, TeacherLogits};
@@ -283,12 +283,8 @@ fn checksum(bytes: &[u8]) -> u64 {
 
 #[test]
 fn a_checkpoint_taken_on_the_gpu_goes_on_on_the_cpu() {
-    let device = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(device) = common::gpu_or_skip() else {
+        return;
     };
     let c = config(Optimizer::Adam, "hinton");
     let mut cpu = run(&c, Some(mnist_teacher()));

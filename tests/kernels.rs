@@ -3,6 +3,8 @@
 //! inner dimension), with operands given as transposed views too. Without an adapter the test says
 //! so and passes (CI installs mesa-vulkan-drivers, so it runs there).
 
+mod common;
+
 use burn::tensor::{Device, Distribution, Tensor};
 use distill_lab::backend::{block_on, cpu_device, wgpu_device};
 use distill_lab::kernels::{self, set_tiled};
@@ -96,12 +98,8 @@ fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 
 #[test]
 fn tiled_matmul_equals_the_cpu_on_odd_shapes_with_gradients() {
-    let gpu = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(gpu) = common::gpu_or_skip() else {
+        return;
     };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     set_tiled(true);
@@ -119,12 +117,8 @@ fn tiled_matmul_equals_the_cpu_on_odd_shapes_with_gradients() {
 /// and a right operand that is one row broadcast to k rows (stride 0).
 #[test]
 fn one_side_tracked_and_a_broadcast_operand() {
-    let gpu = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(gpu) = common::gpu_or_skip() else {
+        return;
     };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     set_tiled(true);
@@ -226,12 +220,8 @@ fn time_tiled_against_burn() {
 /// (the first without moments), on a parameter that is not a multiple of the workgroup size.
 #[test]
 fn fused_adam_equals_the_arithmetic() {
-    let gpu = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(gpu) = common::gpu_or_skip() else {
+        return;
     };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     set_tiled(true);

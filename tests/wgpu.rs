@@ -4,18 +4,16 @@
 
 use std::sync::Arc;
 
-use distill_lab::backend::{block_on, cpu_device, wgpu_device};
+mod common;
+
+use distill_lab::backend::{block_on, cpu_device};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::train::{Run, TrainConfig};
 
 #[test]
 fn wgpu_trains_and_matches_the_cpu_first_losses() {
-    let device = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(device) = common::gpu_or_skip() else {
+        return;
     };
     let data =
         Arc::new(Dataset::load(DatasetKind::Mnist, std::path::Path::new("www/data")).unwrap());

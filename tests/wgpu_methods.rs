@@ -75,12 +75,8 @@ fn steps_on(method: MethodRef, device: &burn::tensor::Device) -> Result<(Vec<f32
 
 #[test]
 fn every_method_gives_the_same_first_steps_on_the_gpu_and_the_cpu() {
-    let gpu = match wgpu_device() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("SKIPPED: {e}");
-            return;
-        }
+    let Some(gpu) = common::gpu_or_skip() else {
+        return;
     };
     let mut failures = Vec::new();
     for method in REGISTRY.iter().map(|x| m(x.info().key)) {

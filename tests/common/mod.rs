@@ -12,6 +12,18 @@ use std::sync::{Arc, OnceLock};
 use distill_lab::data::{Dataset, DatasetKind};
 use distill_lab::model::{load_logits, TeacherLogits};
 
+/// The native wgpu device, or `None` after printing why the test is skipped (no adapter here; CI
+/// installs mesa-vulkan-drivers, so the GPU tests do run there).
+pub fn gpu_or_skip() -> Option<burn::tensor::Device> {
+    match distill_lab::backend::wgpu_device() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("SKIPPED: {e}");
+            None
+        }
+    }
+}
+
 /// MNIST from `www/data`, parsed once per test binary.
 pub fn mnist() -> Arc<Dataset> {
     static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
