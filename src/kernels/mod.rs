@@ -4,12 +4,15 @@
 //! is off (our builds: autotune's first candidates can be broken shaders on wasm, cubecl issue
 //! 1641). On the browser's WebGPU that default gave the dense layers' `[256, 800]` products 52
 //! workgroups of 64 threads with ~64 outputs each. [`matmul`] runs them as a register-tiled
-//! kernel instead ([`tiled`]): 8×8 threads per workgroup, 4×4 outputs per thread (32×32 tiles,
-//! the layout of TF.js's packed WebGPU matmul), reading its operands through their strides so
-//! the backward pass's transposed operands need no copy.
+//! kernel instead (`tiled.rs`): 8×8 threads per workgroup, 4×4 outputs per thread on a GPU
+//! (32×32 tiles, the layout of TF.js's packed WebGPU matmul) and 16×16 on an emulated one
+//! ([`set_adapter`]), reading its operands through their strides so the backward pass's
+//! transposed operands need no copy. [`adam_update`] does Adam's step of one parameter as one
+//! kernel (`adam.rs`) instead of 13 tensor operations.
 //!
-//! On the CPU backends the extension is burn's own matmul. The switch [`set_tiled`] exists so
-//! that the benchmarks can compare both kernels in one run; the lab keeps it on.
+//! On the CPU backends the extension is burn's own matmul, and Adam stays tensor operations. The
+//! switch [`set_tiled`] (both kernels) exists so that the benchmarks can compare them with burn's
+//! in one run; the lab keeps it on.
 
 // The generated dispatch names burn's NdArray backend, deprecated in favour of Flex; the native
 // benchmarks still train on it.
