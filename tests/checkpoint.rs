@@ -1,4 +1,4 @@
-//! A run's checkpoint (src/train/run/checkpoint.rs): k steps, a checkpoint, a fresh run resumed
+//! A run's checkpoint (src/train/run/checkpoint/): k steps, a checkpoint, a fresh run resumed
 //! from it and k more steps equal 2k steps straight, to the bit on the CPU (the same operations
 //! on the same numbers); with each optimizer, and with the learned parts FitNets and adversarial
 //! distillation add, and with `f32` settings whose JSON text does not read back to the same
@@ -253,7 +253,7 @@ fn a_checkpoint_on_other_images_or_another_teacher_network_is_refused() {
 }
 
 /// `bytes`, a checkpoint, with its header changed by `change` and sealed again (a new length
-/// and checksum, as src/train/run/checkpoint.rs computes it): what a checksum cannot refuse.
+/// and checksum, as src/train/run/checkpoint/ computes it): what a checksum cannot refuse.
 fn with_header(bytes: &[u8], change: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
     let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
     let mut header: serde_json::Value = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
@@ -268,7 +268,7 @@ fn with_header(bytes: &[u8], change: impl FnOnce(&mut serde_json::Value)) -> Vec
     out
 }
 
-/// The checkpoint's checksum (a copy of src/train/run/checkpoint.rs's `checksum`).
+/// The checkpoint's checksum (a copy of src/train/run/checkpoint/'s `checksum`).
 fn checksum(bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64 ^ bytes.len() as u64;
     let mut words = bytes.chunks_exact(8);
