@@ -8,11 +8,13 @@
 //! (32×32 tiles, the layout of TF.js's packed WebGPU matmul) and 16×16 on an emulated one
 //! ([`set_adapter`]), reading its operands through their strides so the backward pass's
 //! transposed operands need no copy. [`adam_update`] does Adam's step of one parameter as one
-//! kernel (`adam.rs`) instead of 13 tensor operations.
+//! kernel (`adam.rs`) instead of 13 tensor operations. [`conv2d`] is burn's convolution except
+//! for its weight gradient, which on a GPU is our kernel split over samples (`conv.rs`), where
+//! burn's gave the CNN student's weights 2 and 5 workgroups.
 //!
-//! On the CPU backends the extension is burn's own matmul, and Adam stays tensor operations. The
-//! switch [`set_tiled`] (both kernels) exists so that the benchmarks can compare them with burn's
-//! in one run; the lab keeps it on.
+//! On the CPU backends the extension is burn's own matmul and convolution, and Adam stays tensor
+//! operations. The switch [`set_tiled`] (all three kernels) exists so that the benchmarks can
+//! compare them with burn's in one run; the lab keeps it on.
 
 // The generated dispatch names burn's NdArray backend, deprecated in favour of Flex; the native
 // benchmarks still train on it.
@@ -20,14 +22,12 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{binary, Backward, Ops, OpsKind};
-use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend, Dispatch};
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::Tensor;
+
+mod autodiff;
 
 // With burn's fusion (`gpu-tuned`, for `make device-kit`), `Cube` is the fusion backend, whose
 // tensors our launch cannot take: there the dense products stay burn's.
@@ -40,6 +40,11 @@ mod adam;
     any(not(target_family = "wasm"), feature = "webgpu"),
     not(feature = "gpu-tuned")
 ))]
+mod conv;
+#[cfg(all(
+    any(not(target_family = "wasm"), feature = "webgpu"),
+    not(feature = "gpu-tuned")
+))]
 mod tiled;
 #[cfg(all(not(target_family = "wasm"), feature = "gpu-tuned"))]
 impl DenseOps for burn::backend::Cube {}
@@ -48,6 +53,12 @@ static TILED: AtomicBool = AtomicBool::new(true);
 static CPU_ADAPTER: AtomicBool = AtomicBool::new(false);
 /// Launches of the tiled kernel so far (the tests check that it, not burn's matmul, ran).
 static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(all(
+    any(not(target_family = "wasm"), feature = "webgpu"),
+    not(feature = "gpu-tuned")
+))]
+pub use conv::conv_launches;
 
 /// How many times the tiled kernel has been launched in this process.
 pub fn tiled_launches() -> usize {
@@ -77,7 +88,8 @@ pub fn cpu_adapter() -> bool {
     CPU_ADAPTER.load(Ordering::Relaxed)
 }
 
-/// Whether GPU matmuls use our tiled kernel (true, the default) or burn's.
+/// Whether the GPU runs our kernels (true, the default: the tiled matmul, the fused Adam step and
+/// the convolutions' weight gradient) or burn's.
 pub fn set_tiled(on: bool) {
     TILED.store(on, Ordering::Relaxed);
 }
@@ -111,6 +123,28 @@ pub trait DenseOps: Backend {
         s: AdamScalars,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
         adam_ops::<Self>(param, grad, (!first).then_some((m, v)), s)
+    }
+
+    /// burn's 2-D convolution `x [B, C, H, W] ⋆ weight [O, C, kh, kw] + bias [O]`, whose
+    /// gradient with respect to the weight is [`DenseOps::conv_weight_grad`].
+    fn dense_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        Self::conv2d(x, weight, Some(bias), options)
+    }
+
+    /// A convolution's weight gradient from its input and its output's gradient: burn's unless
+    /// overridden (on a GPU, our kernel split over samples: `conv.rs`).
+    fn conv_weight_grad(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        Self::conv2d_weight_backward(x, weight, grad, options)
     }
 }
 
@@ -210,58 +244,21 @@ pub fn describe() -> String {
     }
 }
 
-/// The product's gradients are products again, through the same kernel:
-/// `∂lhs = g · rhsᵀ`, `∂rhs = lhsᵀ · g` (the transposes are views).
-impl<B: Backend + DenseOps, C: CheckpointStrategy> DenseOps for Autodiff<B, C> {
-    fn dense_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        #[derive(Debug)]
-        struct DenseMatmul;
-
-        impl<B: Backend + DenseOps> Backward<B, 2> for DenseMatmul {
-            type State = (Option<NodeId>, Option<NodeId>);
-
-            fn backward(
-                self,
-                ops: Ops<Self::State, 2>,
-                grads: &mut Gradients,
-                checkpointer: &mut Checkpointer,
-            ) {
-                let (lhs, rhs) = ops.state;
-                let lhs: Option<FloatTensor<B>> = lhs.map(|l| checkpointer.retrieve_node_output(l));
-                let rhs: Option<FloatTensor<B>> = rhs.map(|r| checkpointer.retrieve_node_output(r));
-                binary::<B, _, _>(
-                    ops.parents,
-                    ops.node,
-                    grads,
-                    |grad| B::dense_matmul(grad, B::float_transpose(rhs.expect("rhs kept"))),
-                    |grad| B::dense_matmul(B::float_transpose(lhs.expect("lhs kept")), grad),
-                );
-            }
-        }
-
-        let (lhs_tracked, rhs_tracked) = (lhs.is_tracked(), rhs.is_tracked());
-        match DenseMatmul
-            .prepare::<C>([lhs.node(), rhs.node()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(mut prep) => {
-                // Each gradient needs the other operand only.
-                let lhs_state = rhs_tracked.then(|| prep.checkpoint(&lhs));
-                let rhs_state = lhs_tracked.then(|| prep.checkpoint(&rhs));
-                let out = B::dense_matmul(lhs.into_primitive(), rhs.into_primitive());
-                prep.finish((lhs_state, rhs_state), out)
-            }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::dense_matmul(lhs.into_primitive(), rhs.into_primitive()))
-            }
-        }
-    }
-}
-
 /// `lhs · rhs`, `[m, k] · [k, n] → [m, n]`, through [`DenseOps`] (our tiled kernel on a GPU).
 pub fn matmul(lhs: Tensor<2>, rhs: Tensor<2>) -> Tensor<2> {
     let out = <Dispatch as DenseOps>::dense_matmul(lhs.into_dispatch(), rhs.into_dispatch());
+    Tensor::from_dispatch(out)
+}
+
+/// A convolution with bias through [`DenseOps`]: burn's forward and input gradient, and on a
+/// GPU our weight gradient (`conv.rs`).
+pub fn conv2d(x: Tensor<4>, w: Tensor<4>, b: Tensor<1>, options: ConvOptions<2>) -> Tensor<4> {
+    let out = <Dispatch as DenseOps>::dense_conv2d(
+        x.into_dispatch(),
+        w.into_dispatch(),
+        b.into_dispatch(),
+        options,
+    );
     Tensor::from_dispatch(out)
 }
 

@@ -9,9 +9,10 @@
 //! view); the output is a new contiguous tensor.
 
 use burn::backend::cubecl::dtype_to_storage_type;
-use burn::backend::ops::FloatTensorOps;
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Cube, TensorMetadata};
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::Shape;
 use burn_cubecl::kernel::untile;
 use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
@@ -114,6 +115,18 @@ fn matmul_tiled_kernel<F: Float>(
 }
 
 impl DenseOps for Cube {
+    fn conv_weight_grad(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let ours = tiled_enabled()
+            .then(|| super::conv::weight_grad(x.clone(), grad.clone(), &weight.shape(), &options))
+            .flatten();
+        ours.unwrap_or_else(|| Self::conv2d_weight_backward(x, weight, grad, options))
+    }
+
     fn dense_adam(
         param: FloatTensor<Self>,
         grad: FloatTensor<Self>,

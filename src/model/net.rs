@@ -2,7 +2,7 @@
 
 use burn::module::{Module, Param};
 use burn::tensor::activation::relu;
-use burn::tensor::module::{conv2d, max_pool2d};
+use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Distribution, Gradients, Tensor, TensorData};
 
@@ -172,7 +172,7 @@ impl Net {
                     Some(bits) => (fake_quant_act(c, bits), fake_quant_conv(w.val(), bits)),
                     None => (c, w.val()),
                 };
-                c = relu(conv2d(c_in, w, Some(b.val()), opts));
+                c = relu(crate::kernels::conv2d(c_in, w, b.val(), opts));
                 c = max_pool2d(c, MaxPoolOptions::new([2, 2]));
                 maps.push(c.clone());
             }

@@ -110,8 +110,9 @@ impl Generator {
 
     /// Images for noise `z`.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
+        use crate::kernels::conv2d;
         use burn::tensor::activation::leaky_relu;
-        use burn::tensor::module::{conv2d, interpolate};
+        use burn::tensor::module::interpolate;
         use burn::tensor::ops::{ConvOptions, InterpolateMode, InterpolateOptions};
         let [n, _] = z.dims();
         let c0 = GEN_CHANNELS[0];
@@ -124,9 +125,9 @@ impl Generator {
         let opts = || ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
         let h = (z.matmul(self.w1.val()) + self.b1.val().unsqueeze::<2>()).reshape([n, c0, 7, 7]);
         let h = up(batch_norm(h));
-        let h = conv2d(h, self.c1.val(), Some(self.cb1.val()), opts());
+        let h = conv2d(h, self.c1.val(), self.cb1.val(), opts());
         let h = up(leaky_relu(batch_norm(h), 0.2));
-        let h = conv2d(h, self.c2.val(), Some(self.cb2.val()), opts());
+        let h = conv2d(h, self.c2.val(), self.cb2.val(), opts());
         sigmoid(h.reshape([n, PIXELS]))
     }
 }
