@@ -14,7 +14,9 @@ use distill_lab::backend::{block_on, cpu_device, wgpu_device};
 use distill_lab::data::PIXELS;
 use distill_lab::method::{MethodRef, REGISTRY};
 use distill_lab::model::{argmax, load_logits, TeacherLogits};
-use distill_lab::train::{self_check, Run, SelfCheck, TrainConfig, SELF_CHECK_TOLERANCE};
+use distill_lab::train::{
+    self_check, Run, SelfCheck, TrainConfig, SELF_CHECK_STUDENTS, SELF_CHECK_TOLERANCE,
+};
 use distill_lab::Result;
 /// The registered method `key`.
 fn m(key: &str) -> MethodRef {
@@ -111,8 +113,8 @@ fn every_method_gives_the_same_first_steps_on_the_gpu_and_the_cpu() {
 }
 
 /// The page checks a WebGPU device against `www/models/self-check.json` before training on it:
-/// that file must be what the CPU computes now, a device that writes zeros or skips the optimizer
-/// step must fail the check, and a working GPU (lavapipe here) must pass it.
+/// that file must be what the CPU computes now, a device that writes zeros (in the MLP's or the
+/// CNN's step) or skips the optimizer step must fail the check, and a working GPU (lavapipe here) must pass it.
 #[test]
 fn the_shipped_self_check_is_the_cpus_and_catches_zeros_and_skipped_steps() {
     let path = "www/models/self-check.json";
@@ -123,21 +125,29 @@ fn the_shipped_self_check_is_the_cpus_and_catches_zeros_and_skipped_steps() {
         drift < 1e-5,
         "{path} is stale ({drift:e}): distill-lab self-check --out {path}"
     );
-    let zeros = SelfCheck {
-        logits: vec![0.0; cpu.logits.len()],
-        ..cpu.clone()
-    };
-    assert!(zeros.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
-    let skipped = SelfCheck {
-        loss_after: cpu.loss_before,
-        ..cpu.clone()
-    };
-    assert!(skipped.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
-    let nan = SelfCheck {
-        loss_before: f32::NAN,
-        ..cpu.clone()
-    };
-    assert!(nan.difference(&reference).is_err());
+    // Zeros in either network's logits (the CNN's: its convolution kernels), a skipped
+    // optimizer step, a NaN, a missing network: each fails.
+    for (i, net) in cpu.steps.iter().enumerate() {
+        let mut zeros = cpu.clone();
+        zeros.steps[i].logits = vec![0.0; net.logits.len()];
+        assert!(zeros.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
+        let mut skipped = cpu.clone();
+        skipped.steps[i].loss_after = net.loss_before;
+        assert!(skipped.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
+        let mut nan = cpu.clone();
+        nan.steps[i].loss_before = f32::NAN;
+        assert!(nan.difference(&reference).is_err());
+    }
+    assert_eq!(
+        cpu.steps
+            .iter()
+            .map(|s| s.student.as_str())
+            .collect::<Vec<_>>(),
+        SELF_CHECK_STUDENTS
+    );
+    let mut missing = cpu.clone();
+    missing.steps.pop();
+    assert!(missing.difference(&reference).is_err());
     match wgpu_device() {
         Ok(gpu) => {
             let worst = block_on(self_check(&gpu))

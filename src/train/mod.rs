@@ -35,7 +35,9 @@ pub use progressive::{
     LayerMap, MAX_PAIRS,
 };
 pub use run::{race, ChunkReport, Run, CALIBRATION_IMAGES, CHECKPOINT_VERSION};
-pub use selfcheck::{self_check, SelfCheck, SELF_CHECK_TOLERANCE};
+pub use selfcheck::{
+    self_check, SelfCheck, SelfCheckStep, SELF_CHECK_STUDENTS, SELF_CHECK_TOLERANCE,
+};
 pub use student::{
     Discriminator, Generator, Student, DISCRIMINATOR_WIDTH, GEN_CHANNELS, NOISE_DIM,
 };

@@ -1,6 +1,6 @@
 //! A self-check of a device's kernels before a run: one small Hinton step (forward, backward,
-//! Adam, forward again) on fixed, seeded inputs, whose numbers are compared with the same step on
-//! the CPU. The browser's WebGPU build has no CPU backend, so the CPU's numbers ship with the page
+//! Adam, forward again) of a small MLP and of a small CNN on fixed, seeded inputs, whose numbers
+//! are compared with the same steps on the CPU. The browser's WebGPU build has no CPU backend, so the CPU's numbers ship with the page
 //! (`www/models/self-check.json`, from `distill-lab self-check`); a GPU whose kernels write zeros
 //! or stale data (a shader that failed validation is skipped without an error on wasm) differs.
 
@@ -14,28 +14,44 @@ use crate::model::{read_f32, ModelSpec, Net};
 use crate::rng::Rng;
 use crate::{err, Result};
 
-/// The checked network: small, but every kind of product a dense student runs.
-const SPEC: &str = "mlp:48,24";
+/// The checked networks: small, but every kind of kernel a student runs: the dense products,
+/// and a CNN's convolutions (forward, input and weight gradients), pooling and their gradients.
+pub const SELF_CHECK_STUDENTS: [&str; 2] = ["mlp:48,24", "cnn:4,8,16"];
 const BATCH: usize = 16;
 const SEED: u64 = 20261130;
 /// Relative tolerance: f32 sums in another order, through one Adam step.
 pub const SELF_CHECK_TOLERANCE: f32 = 1e-3;
 
-/// What the step computed: the loss before and after one Adam step, and the logits after it.
+/// What the step computed on each of [`SELF_CHECK_STUDENTS`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfCheck {
+    pub steps: Vec<SelfCheckStep>,
+}
+
+/// One network's step: the loss before and after one Adam step, and the logits after it.
 ///
 /// # Shapes
 /// `logits`: `[16, 10]` row-major.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SelfCheck {
+pub struct SelfCheckStep {
+    pub student: String,
     pub loss_before: f32,
     pub loss_after: f32,
     pub logits: Vec<f32>,
 }
 
-/// The step on `device`.
+/// The steps on `device`.
 pub async fn self_check(device: &Device) -> Result<SelfCheck> {
-    let spec = ModelSpec::parse(SPEC)?;
+    let mut steps = Vec::new();
+    for student in SELF_CHECK_STUDENTS {
+        steps.push(step(student, device).await?);
+    }
+    Ok(SelfCheck { steps })
+}
+
+async fn step(student: &str, device: &Device) -> Result<SelfCheckStep> {
+    let spec = ModelSpec::parse(student)?;
     let device = device.clone().autodiff();
     // A fixed step of the bundled datasets' ten classes: the numbers the page checks against.
     const K: usize = crate::data::BUNDLED_CLASSES;
@@ -71,7 +87,8 @@ pub async fn self_check(device: &Device) -> Result<SelfCheck> {
         0,
     ))
     .await?;
-    Ok(SelfCheck {
+    Ok(SelfCheckStep {
+        student: student.to_string(),
         loss_before: values[0],
         loss_after: values[1],
         logits: values[2..].to_vec(),
@@ -80,11 +97,35 @@ pub async fn self_check(device: &Device) -> Result<SelfCheck> {
 
 impl SelfCheck {
     /// The largest relative difference from `reference` (each number against the larger of its
-    /// magnitude and 1); an error when the shapes differ or a number is not finite.
+    /// magnitude and 1); an error when the networks or shapes differ or a number is not finite.
     pub fn difference(&self, reference: &SelfCheck) -> Result<f32> {
+        let names = |c: &SelfCheck| {
+            c.steps
+                .iter()
+                .map(|s| s.student.clone())
+                .collect::<Vec<_>>()
+        };
+        if names(self) != names(reference) {
+            return Err(err!(
+                "self-check: steps of {:?} against {:?} in the reference",
+                names(self),
+                names(reference)
+            ));
+        }
+        let mut worst = 0.0f32;
+        for (ours, theirs) in self.steps.iter().zip(&reference.steps) {
+            worst = worst.max(ours.difference(theirs)?);
+        }
+        Ok(worst)
+    }
+}
+
+impl SelfCheckStep {
+    fn difference(&self, reference: &SelfCheckStep) -> Result<f32> {
         if self.logits.len() != reference.logits.len() {
             return Err(err!(
-                "self-check: {} logits against {} in the reference",
+                "self-check ({}): {} logits against {} in the reference",
+                self.student,
                 self.logits.len(),
                 reference.logits.len()
             ));
@@ -98,7 +139,10 @@ impl SelfCheck {
         let mut worst = 0.0f32;
         for (a, b) in ours.zip(theirs) {
             if !a.is_finite() || !b.is_finite() {
-                return Err(err!("self-check: a non-finite number ({a} against {b})"));
+                return Err(err!(
+                    "self-check ({}): a non-finite number ({a} against {b})",
+                    self.student
+                ));
             }
             worst = worst.max((a - b).abs() / b.abs().max(1.0));
         }
