@@ -2,7 +2,8 @@
 //! the CPU: the output and the gradients of the input, the weights and the bias. On burn-wgpu the
 //! weight gradient is our kernel (src/kernels/conv.rs: an implicit im2col product split over
 //! samples); shapes include the CNN student's two layers at batch 64, odd sizes, more than one
-//! chunk of positions, no padding, uneven padding, a non-square kernel and a strided input.
+//! chunk of positions, no padding, uneven padding, non-square kernels, a strided input, samples
+//! sharing a slice of the partial sums, and operands left untracked.
 //! Without an adapter the GPU tests say so and pass (CI installs mesa-vulkan-drivers).
 
 mod common;
@@ -67,6 +68,25 @@ const CASES: [Case; 7] = [
     },
 ];
 
+/// Edges: a 2×5 kernel, the widest compiled (7), an input smaller than the kernel, padding
+/// beyond the kernel (whole rows of padding), and a layer of the teacher's width (64 × 288
+/// weights, 18,432 per slice) whose 64 samples share slices of the partial sums.
+const MORE: [Case; 5] = [
+    Case {
+        batch: 3,
+        c: 2,
+        h: 9,
+        w: 12,
+        o: 5,
+        k: [2, 5],
+        pad: [(1, 0), (2, 2)],
+    },
+    case(2, 3, 10, 11, 6, 7, 3),
+    case(3, 2, 2, 1, 4, 3, 1),
+    case(2, 2, 4, 5, 3, 3, 4),
+    case(64, 32, 14, 14, 64, 3, 1),
+];
+
 fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     block_on(read_f32(t)).unwrap()
 }
@@ -96,9 +116,19 @@ fn assert_close(what: &str, a: &[f32], b: &[f32]) {
     }
 }
 
-/// Output and gradients (input, weights, bias) of `sum(conv(x, w) + b ⊙ r)` on `device`, through
-/// ours or burn's. `strided`: the input is handed over as a permuted view of `[h, w, b, c]` data.
-fn conv_and_grads(case: Case, ours: bool, strided: bool, device: &Device) -> [Vec<f32>; 4] {
+/// Which of the input, the weights and the bias require a gradient.
+const ALL: [bool; 3] = [true, true, true];
+
+/// Output and gradients (input, weights, bias; empty where not tracked) of
+/// `sum(conv(x, w) + b ⊙ r)` on `device`, through ours or burn's. `strided`: the input is handed
+/// over as a permuted view of `[h, w, b, c]` data.
+fn conv_and_grads(
+    case: Case,
+    ours: bool,
+    strided: bool,
+    track: [bool; 3],
+    device: &Device,
+) -> [Vec<f32>; 4] {
     let Case {
         batch,
         c,
@@ -111,20 +141,20 @@ fn conv_and_grads(case: Case, ours: bool, strided: bool, device: &Device) -> [Ve
     let ad = device.clone().autodiff();
     let seed = (batch * 31 + c * 7 + h + w * 3 + o) as u64;
     let xv = random(batch * c * h * w, seed);
-    let (leaf, x) = if strided {
-        let leaf = on(&xv, [h, w, batch, c], &ad).require_grad();
-        (leaf.clone(), leaf.permute([2, 3, 0, 1]))
+    let leaf = if strided {
+        on(&xv, [h, w, batch, c], &ad)
     } else {
-        let leaf = on(&xv, [batch, c, h, w], &ad).require_grad();
-        (leaf.clone(), leaf)
+        on(&xv, [batch, c, h, w], &ad)
+    }
+    .set_require_grad(track[0]);
+    let x = if strided {
+        leaf.clone().permute([2, 3, 0, 1])
+    } else {
+        leaf.clone()
     };
-    let wt = on(
-        &random(o * c * k[0] * k[1], seed + 1),
-        [o, c, k[0], k[1]],
-        &ad,
-    )
-    .require_grad();
-    let bias = on(&random(o, seed + 2), [o], &ad).require_grad();
+    let wv = random(o * c * k[0] * k[1], seed + 1);
+    let wt = on(&wv, [o, c, k[0], k[1]], &ad).set_require_grad(track[1]);
+    let bias = on(&random(o, seed + 2), [o], &ad).set_require_grad(track[2]);
     let opts = ConvOptions {
         stride: [1, 1],
         padding: pad,
@@ -139,23 +169,24 @@ fn conv_and_grads(case: Case, ours: bool, strided: bool, device: &Device) -> [Ve
     let dims = out.dims();
     let r = on(&random(dims.iter().product(), seed + 3), dims, &ad);
     let grads = (out.clone() * r).sum().backward();
+    let grad = |t: Option<Vec<f32>>| t.unwrap_or_default();
     [
         host(out),
-        host(leaf.grad(&grads).unwrap()),
-        host(wt.grad(&grads).unwrap()),
-        host(bias.grad(&grads).unwrap()),
+        grad(leaf.grad(&grads).map(host)),
+        grad(wt.grad(&grads).map(host)),
+        grad(bias.grad(&grads).map(host)),
     ]
 }
 
 /// Ours on `gpu` against burn's on the CPU; `launches`: how often our kernel should run.
-fn compare(case: Case, strided: bool, gpu: &Device, launches: usize) {
-    let reference = conv_and_grads(case, false, strided, &cpu_device());
+fn compare(case: Case, strided: bool, track: [bool; 3], gpu: &Device, launches: usize) {
+    let reference = conv_and_grads(case, false, strided, track, &cpu_device());
     let before = kernels::conv_launches();
-    let ours = conv_and_grads(case, true, strided, gpu);
+    let ours = conv_and_grads(case, true, strided, track, gpu);
     assert_eq!(
         kernels::conv_launches(),
         before + launches,
-        "{case:?}: launches of the weight-gradient kernel"
+        "{case:?} {track:?}: launches of the weight-gradient kernel"
     );
     for (i, what) in [
         "output",
@@ -166,6 +197,13 @@ fn compare(case: Case, strided: bool, gpu: &Device, launches: usize) {
     .iter()
     .enumerate()
     {
+        if i > 0 {
+            assert_eq!(
+                ours[i].is_empty(),
+                !track[i - 1],
+                "{case:?}: {what} present"
+            );
+        }
         assert_close(
             &format!("{case:?} strided {strided}: {what}"),
             &ours[i],
@@ -180,23 +218,33 @@ fn conv_weight_gradient_kernel_equals_burns_cpu() {
     let Some(gpu) = common::gpu_or_skip() else {
         return;
     };
-    // Both thread shapes: a GPU's (4 output channels, chunks of ≤ 64 positions) and an
-    // emulated GPU's (8, ≤ 256).
-    for emulated in [false, true] {
-        kernels::set_emulated(emulated);
-        for case in CASES {
-            compare(case, false, &gpu, 1);
+    let emulated = kernels::cpu_adapter();
+    let result = std::panic::catch_unwind(|| {
+        // Both thread shapes: a GPU's (4 output channels, chunks of ≤ 64 positions) and an
+        // emulated GPU's (8, ≤ 256).
+        for shape in [false, true] {
+            kernels::set_emulated(shape);
+            for case in CASES.into_iter().chain(MORE) {
+                compare(case, false, ALL, &gpu, 1);
+            }
+            compare(CASES[2], true, ALL, &gpu, 1);
+            compare(CASES[6], true, ALL, &gpu, 1);
+            // Only some operands tracked: a first layer's input, a frozen filter, the bias alone.
+            compare(CASES[2], false, [false, true, true], &gpu, 1);
+            compare(CASES[2], false, [true, false, true], &gpu, 0);
+            compare(CASES[2], false, [false, false, true], &gpu, 0);
+            compare(CASES[6], true, [true, true, false], &gpu, 1);
         }
-        compare(CASES[2], true, &gpu, 1);
-        compare(CASES[6], true, &gpu, 1);
-    }
-    // A kernel 9 wide has no shader of ours: burn's weight gradient.
+    });
+    kernels::set_emulated(emulated);
+    result.unwrap();
+    // A kernel 8 wide has no shader of ours: burn's weight gradient.
     let wide = Case {
-        k: [1, 9],
-        pad: [(0, 0), (4, 4)],
+        k: [1, 8],
+        pad: [(0, 0), (4, 3)],
         ..CASES[2]
     };
-    compare(wide, false, &gpu, 0);
+    compare(wide, false, ALL, &gpu, 0);
 }
 
 #[test]
@@ -206,7 +254,7 @@ fn with_our_kernels_off_the_gpu_keeps_burns_weight_gradient() {
         return;
     };
     kernels::set_tiled(false);
-    let result = std::panic::catch_unwind(|| compare(CASES[2], false, &gpu, 0));
+    let result = std::panic::catch_unwind(|| compare(CASES[2], false, ALL, &gpu, 0));
     kernels::set_tiled(true);
     result.unwrap();
 }
@@ -214,8 +262,8 @@ fn with_our_kernels_off_the_gpu_keeps_burns_weight_gradient() {
 #[test]
 fn on_the_cpu_the_operation_is_burns_conv2d_to_the_bit() {
     for case in [CASES[2], CASES[6]] {
-        let ours = conv_and_grads(case, true, false, &cpu_device());
-        let burns = conv_and_grads(case, false, false, &cpu_device());
+        let ours = conv_and_grads(case, true, false, ALL, &cpu_device());
+        let burns = conv_and_grads(case, false, false, ALL, &cpu_device());
         assert_eq!(ours, burns, "{case:?}");
     }
 }

@@ -126,7 +126,7 @@ fn the_shipped_self_check_is_the_cpus_and_catches_zeros_and_skipped_steps() {
         "{path} is stale ({drift:e}): distill-lab self-check --out {path}"
     );
     // Zeros in either network's logits (the CNN's: its convolution kernels), a skipped
-    // optimizer step, a NaN, a missing network: each fails.
+    // optimizer step, a NaN, a gradient of the wrong size, a missing network: each fails.
     for (i, net) in cpu.steps.iter().enumerate() {
         let mut zeros = cpu.clone();
         zeros.steps[i].logits = vec![0.0; net.logits.len()];
@@ -137,6 +137,10 @@ fn the_shipped_self_check_is_the_cpus_and_catches_zeros_and_skipped_steps() {
         let mut nan = cpu.clone();
         nan.steps[i].loss_before = f32::NAN;
         assert!(nan.difference(&reference).is_err());
+        // A weight gradient twice its size (Adam's step would hide it from the logits).
+        let mut scaled = cpu.clone();
+        scaled.steps[i].grad_norms[0] *= 2.0;
+        assert!(scaled.difference(&reference).unwrap() > SELF_CHECK_TOLERANCE);
     }
     assert_eq!(
         cpu.steps

@@ -91,9 +91,9 @@ impl<B: Backend + DenseOps, C: CheckpointStrategy> DenseOps for Autodiff<B, C> {
                 }
                 if let Some(node) = node_b {
                     // Σ over samples and positions, as burn's `conv2d_bias_backward`.
-                    let [batch, o, h, w] = grad.shape().dims();
+                    let [batch, o, ho, wo] = grad.shape().dims();
                     let g = B::float_swap_dims(grad.clone(), 0, 1);
-                    let g = B::float_reshape(g, [o, batch * h * w].into());
+                    let g = B::float_reshape(g, [o, batch * ho * wo].into());
                     let db = B::float_reshape(B::float_sum_dim(g, 1), [o].into());
                     grads.register::<B>(node.id, db);
                 }

@@ -60,6 +60,15 @@ static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
 ))]
 pub use conv::conv_launches;
 
+/// How many times the convolution weight-gradient kernel has been launched (none in this build).
+#[cfg(not(all(
+    any(not(target_family = "wasm"), feature = "webgpu"),
+    not(feature = "gpu-tuned")
+)))]
+pub fn conv_launches() -> usize {
+    0
+}
+
 /// How many times the tiled kernel has been launched in this process.
 pub fn tiled_launches() -> usize {
     LAUNCHES.load(Ordering::Relaxed)
@@ -99,7 +108,8 @@ pub fn tiled_enabled() -> bool {
     TILED.load(Ordering::Relaxed)
 }
 
-/// The dense layers' matrix product as a backend operation of its own.
+/// The operations our kernels take over, as backend operations of their own: the dense layers'
+/// matrix product, Adam's step and the convolution (for its weight gradient).
 #[backend_extension(
     Cube: cfg(any(not(target_family = "wasm"), feature = "webgpu")),
     Flex: cfg(any(not(target_family = "wasm"), feature = "cpu")),

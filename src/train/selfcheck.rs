@@ -4,6 +4,7 @@
 //! (`www/models/self-check.json`, from `distill-lab self-check`); a GPU whose kernels write zeros
 //! or stale data (a shader that failed validation is skipped without an error on wasm) differs.
 
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,9 @@ pub struct SelfCheck {
     pub steps: Vec<SelfCheckStep>,
 }
 
-/// One network's step: the loss before and after one Adam step, and the logits after it.
+/// One network's step: the loss before and after one Adam step, the logits after it, and the
+/// L2 norm of each parameter's gradient in visit order (Adam's first step moves each weight by
+/// about `lr · sign(g)`, so the logits alone would not see a gradient of the wrong size).
 ///
 /// # Shapes
 /// `logits`: `[16, 10]` row-major.
@@ -39,6 +42,7 @@ pub struct SelfCheckStep {
     pub loss_before: f32,
     pub loss_after: f32,
     pub logits: Vec<f32>,
+    pub grad_norms: Vec<f32>,
 }
 
 /// The steps on `device`.
@@ -75,6 +79,7 @@ async fn step(student: &str, device: &Device) -> Result<SelfCheckStep> {
     );
     let loss = hinton_loss(net.forward(x.clone(), 0.0), t.clone(), y.clone(), 0.5, 4.0);
     let grads = GradientsParams::from_grads(loss.backward(), &net);
+    let norms = read_f32(Tensor::cat(grad_norms(&net, &grads), 0)).await?;
     let net = Optimizer::Adam.init(0.9).step(1e-2, net, grads);
     let logits = net.forward(x, 0.0);
     let after = hinton_loss(logits.clone(), t, y, 0.5, 4.0);
@@ -92,7 +97,23 @@ async fn step(student: &str, device: &Device) -> Result<SelfCheckStep> {
         loss_before: values[0],
         loss_after: values[1],
         logits: values[2..].to_vec(),
+        grad_norms: norms,
     })
+}
+
+/// The L2 norm of each parameter's gradient, in visit order (`[1]` each).
+fn grad_norms(net: &Net, grads: &GradientsParams) -> Vec<Tensor<1>> {
+    struct Norms<'a>(&'a GradientsParams, Vec<Tensor<1>>);
+    impl ModuleVisitor for Norms<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.0.get::<D>(param.id) {
+                self.1.push(g.square().sum().sqrt());
+            }
+        }
+    }
+    let mut norms = Norms(grads, Vec::new());
+    net.visit(&mut norms);
+    norms.1
 }
 
 impl SelfCheck {
@@ -122,12 +143,16 @@ impl SelfCheck {
 
 impl SelfCheckStep {
     fn difference(&self, reference: &SelfCheckStep) -> Result<f32> {
-        if self.logits.len() != reference.logits.len() {
+        if self.logits.len() != reference.logits.len()
+            || self.grad_norms.len() != reference.grad_norms.len()
+        {
             return Err(err!(
-                "self-check ({}): {} logits against {} in the reference",
+                "self-check ({}): {} logits and {} gradients against {} and {} in the reference",
                 self.student,
                 self.logits.len(),
-                reference.logits.len()
+                self.grad_norms.len(),
+                reference.logits.len(),
+                reference.grad_norms.len()
             ));
         }
         let ours = [self.loss_before, self.loss_after]
@@ -145,6 +170,16 @@ impl SelfCheckStep {
                 ));
             }
             worst = worst.max((a - b).abs() / b.abs().max(1.0));
+        }
+        // The gradients' norms relative to their own size (they can be far below 1).
+        for (a, b) in self.grad_norms.iter().zip(&reference.grad_norms) {
+            if !a.is_finite() || !b.is_finite() {
+                return Err(err!(
+                    "self-check ({}): a non-finite gradient norm ({a} against {b})",
+                    self.student
+                ));
+            }
+            worst = worst.max((a - b).abs() / b.abs().max(1e-6));
         }
         Ok(worst)
     }

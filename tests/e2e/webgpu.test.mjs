@@ -2,7 +2,9 @@
 // SwiftShader is slow (first step ~6 s of shader compiles, then ~2.4 steps/s), hence the generous timeouts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertClean, launch, screenshot, waitForState, waitForSteps } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, assertClean, launch, screenshot, waitForState, waitForSteps } from './helpers.mjs';
 
 test('WebGPU (SwiftShader): ready on WebGPU, trains 5 steps with a finite loss, pauses', { timeout: 300_000 }, async (t) => {
   const lab = await launch({ webgpu: true });
@@ -84,6 +86,8 @@ test('Backend auto: the CPU with a WebGPU adapter present, and the switch to Web
 // A device whose kernels compute something else than the CPU's (here: the reference it is checked against says so,
 // as a GPU writing zeros would) is not trusted: the page falls back to the CPU build, says why, and trains.
 test('WebGPU that fails the self-check: the CPU build trains instead', { timeout: 180_000 }, async (t) => {
+  const shipped = JSON.parse(readFileSync(join(ROOT, 'www/models/self-check.json'), 'utf8'));
+  assert.ok(shipped.steps.some((s) => s.student.startsWith('cnn:')), 'the shipped self-check has a CNN step');
   const lab = await launch({ webgpu: true });
   t.after(() => lab.close());
   const { page, context } = lab;
