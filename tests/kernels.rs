@@ -34,18 +34,6 @@ fn on(values: &[f32], shape: [usize; 2], device: &Device) -> Tensor<2> {
     Tensor::<1>::from_floats(values, device).reshape(shape)
 }
 
-/// `a` against `b`, each element within TOL of the larger magnitude in `b` (row-sum scale).
-fn assert_close(what: &str, a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(
-            (x - y).abs() <= TOL * scale,
-            "{what}: element {i}: gpu {x} vs cpu {y} (scale {scale})"
-        );
-    }
-}
-
 /// Forward product and gradients of `sum(lhs · rhs ⊙ weights)` on `device`.
 fn product_and_grads(
     lhs: &[f32],
@@ -137,8 +125,8 @@ fn one_side_tracked_and_a_broadcast_operand() {
     for emulated in [false, true] {
         kernels::set_emulated(emulated);
         let (g, c) = (run(&gpu), run(&cpu_device()));
-        assert_close("broadcast product", &g[0], &c[0]);
-        assert_close("d lhs", &g[1], &c[1]);
+        common::assert_close("broadcast product", &g[0], &c[0], TOL);
+        common::assert_close("d lhs", &g[1], &c[1], TOL);
     }
 }
 
@@ -165,7 +153,12 @@ fn compare_on_odd_shapes(gpu: &Device) {
                 .iter()
                 .zip(got.iter().zip(&cpu))
             {
-                assert_close(&format!("{m}x{k}x{n} transposed={transposed} {name}"), g, c);
+                common::assert_close(
+                    &format!("{m}x{k}x{n} transposed={transposed} {name}"),
+                    g,
+                    c,
+                    TOL,
+                );
             }
         }
     }
@@ -257,9 +250,9 @@ fn fused_adam_equals_the_arithmetic() {
         on_gpu = Some(out);
     }
     let (gp, gm, gv) = on_gpu.unwrap();
-    assert_close("param", &host(gp), &p);
-    assert_close("m", &host(gm), &m);
-    assert_close("v", &host(gv), &v);
+    common::assert_close("param", &host(gp), &p, TOL);
+    common::assert_close("m", &host(gm), &m, TOL);
+    common::assert_close("v", &host(gv), &v, TOL);
     assert!(kernels::adam_update(value, value_like(&p, rows, cols), None, dummy()).is_some());
     let cpu = on(&p, [rows, cols], &cpu_device());
     assert!(kernels::adam_update(cpu.clone(), cpu, None, dummy()).is_none());

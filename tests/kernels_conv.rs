@@ -105,17 +105,6 @@ fn on<const D: usize>(values: &[f32], shape: [usize; D], device: &Device) -> Ten
     Tensor::<1>::from_floats(values, device).reshape(shape)
 }
 
-fn assert_close(what: &str, a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(
-            (x - y).abs() <= TOL * scale,
-            "{what}: element {i}: ours {x} vs burn's cpu {y} (scale {scale})"
-        );
-    }
-}
-
 /// Which of the input, the weights and the bias require a gradient.
 const ALL: [bool; 3] = [true, true, true];
 
@@ -204,10 +193,11 @@ fn compare(case: Case, strided: bool, track: [bool; 3], gpu: &Device, launches: 
                 "{case:?}: {what} present"
             );
         }
-        assert_close(
+        common::assert_close(
             &format!("{case:?} strided {strided}: {what}"),
             &ours[i],
             &reference[i],
+            TOL,
         );
     }
 }

@@ -24,6 +24,19 @@ pub fn gpu_or_skip() -> Option<burn::tensor::Device> {
     }
 }
 
+/// `ours` against `reference`, each element within `tol` of the largest magnitude in `reference`
+/// (at least 1): f32 sums of many products in another order.
+pub fn assert_close(what: &str, ours: &[f32], reference: &[f32], tol: f32) {
+    assert_eq!(ours.len(), reference.len(), "{what}: lengths");
+    let scale = reference.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in ours.iter().zip(reference).enumerate() {
+        assert!(
+            (x - y).abs() <= tol * scale,
+            "{what}: element {i}: ours {x} vs the reference {y} (scale {scale})"
+        );
+    }
+}
+
 /// MNIST from `www/data`, parsed once per test binary.
 pub fn mnist() -> Arc<Dataset> {
     static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
