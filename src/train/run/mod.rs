@@ -1,6 +1,7 @@
 //! One training run, advanced in chunks of steps so a browser can stay responsive.
 
 mod checkpoint;
+mod eval;
 mod step;
 mod teacher;
 
@@ -12,11 +13,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use super::{evaluate_logits, predict_with, soft_term_rows, Evaluation, TrainConfig};
-use super::{Optim, Student};
-use crate::data::{Batcher, Dataset, PIXELS};
+use super::{Optim, Student, TrainConfig};
+use crate::data::{Batcher, Dataset};
 use crate::method::StepLoss;
-use crate::model::{read_f32, ModelSpec, Net, QuantNet, TeacherLogits, WeightMasks};
+use crate::model::{read_f32, ModelSpec, Net, TeacherLogits, WeightMasks};
 use crate::rng::{Fingerprint, Rng};
 use crate::{err, Result};
 
@@ -342,42 +342,6 @@ impl Run {
             report.discriminator_accuracy.truncate(i);
         }
         Ok(report)
-    }
-
-    /// The bits the student trains and predicts at (fake quantization), `None` = full
-    /// precision: set for a quantization-aware run with a teacher.
-    pub fn fake_quant_bits(&self) -> Option<u32> {
-        self.config.fake_quant_bits().filter(|_| self.has_teacher())
-    }
-
-    /// Logits of the current weights for `images` (`n * 784` grey levels), `[n, classes]`
-    /// (fake-quantized for a quantization-aware run).
-    pub async fn predict_images(&self, images: &[u8]) -> Result<Vec<f32>> {
-        let bits = self.fake_quant_bits();
-        predict_with(&self.model.net, images, &self.device, bits).await
-    }
-
-    /// Test-set accuracy, errors and loss of the current weights.
-    pub async fn evaluate(&self) -> Result<Evaluation> {
-        let logits = self.predict_images(&self.data.test.images).await?;
-        let mut e = evaluate_logits(self.step, &logits, &self.data.test.labels);
-        if let Some(teacher) = self.teachers.first() {
-            let tau = self.config.tau_at(self.step, self.total_steps) as f64;
-            e.soft_loss = Some(soft_term_rows(&logits, &teacher.test, teacher.classes, tau));
-            e.tau = Some(tau);
-            e.alpha = Some(self.config.alpha_at(self.step, self.total_steps) as f64);
-        }
-        Ok(e)
-    }
-
-    /// The current weights as an integer network of `bits` bits (post-training quantization,
-    /// or the end of a quantization-aware run), its activation scales calibrated on the first
-    /// [`CALIBRATION_IMAGES`] training images of the run.
-    pub async fn quantize(&self, bits: u32) -> Result<QuantNet> {
-        let host = self.model.net.to_host().await?;
-        let n = self.batcher.len().min(CALIBRATION_IMAGES);
-        let images = &self.data.train.images[..n * PIXELS];
-        QuantNet::quantize(&self.spec, &host, bits, images)
     }
 }
 
